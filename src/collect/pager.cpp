@@ -1,0 +1,74 @@
+#include "collect/pager.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace swr::collect {
+
+namespace {
+
+// Never read more than this many jobs of one repository in one cycle.
+constexpr std::int64_t kMaxJobsPerRepository = 5'000'000;
+
+bool newer(const SyncJob& a, const SyncJob& b) {
+  if (is_final(a.status) != is_final(b.status)) return is_final(a.status);
+  return a.updated_at_us > b.updated_at_us;
+}
+
+}  // namespace
+
+RepositoryFetch fetch_repository(SyncJobApi& api, const RepositoryRef& repository, int page_size,
+                                 std::stop_token stop) {
+  RepositoryFetch out;
+  std::unordered_map<std::int64_t, std::size_t> index;  // id -> position in out.jobs
+  std::int64_t offset = 0;
+  std::optional<std::int64_t> first_total;
+  while (true) {
+    if (stop.stop_requested()) {
+      out.failure = {"stopped", false};
+      return out;
+    }
+    PageResult result = api.list_sync_jobs(repository, offset, page_size, stop);
+    ++out.requests;
+    if (!result.page) {
+      out.failure = std::move(result.failure);
+      return out;
+    }
+    JobPage& page = *result.page;
+    if (!first_total) first_total = page.total;
+    std::size_t fresh = 0;
+    for (SyncJob& job : page.jobs) {
+      const auto [it, inserted] = index.try_emplace(job.id, out.jobs.size());
+      if (inserted) {
+        out.jobs.push_back(std::move(job));
+        ++fresh;
+      } else if (newer(job, out.jobs[it->second])) {
+        out.jobs[it->second] = std::move(job);
+      }
+    }
+    const auto received = static_cast<std::int64_t>(page.jobs.size());
+    offset += received;
+    if (received < page_size) break;
+    if (fresh == 0) {
+      out.warnings.push_back("page at offset " + std::to_string(offset - received) +
+                             " repeated jobs already read; stopped paging");
+      break;
+    }
+    const std::int64_t cap =
+        first_total ? std::min(kMaxJobsPerRepository, *first_total * 4 + 10 * page_size)
+                    : kMaxJobsPerRepository;
+    if (offset >= cap) {
+      out.warnings.push_back("read " + std::to_string(offset) +
+                             " jobs, far beyond the Content-Range total; stopped paging");
+      break;
+    }
+  }
+  if (first_total && *first_total > static_cast<std::int64_t>(out.jobs.size())) {
+    out.warnings.push_back("Content-Range total " + std::to_string(*first_total) + " but read " +
+                           std::to_string(out.jobs.size()) + " distinct jobs");
+  }
+  out.ok = true;
+  return out;
+}
+
+}  // namespace swr::collect

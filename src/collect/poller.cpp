@@ -1,0 +1,107 @@
+#include "collect/poller.h"
+
+#include <atomic>
+#include <thread>
+
+#include "collect/pager.h"
+#include "log/logger.h"
+
+namespace swr::collect {
+
+Poller::Poller(PollOptions options, SyncJobApi& api, Clock& clock)
+    : options_(std::move(options)),
+      api_(api),
+      clock_(clock),
+      histogram_(options_.duration_labels, options_.duration_buckets),
+      snapshot_(std::make_shared<Snapshot>()) {
+  for (const RepositoryRef& ref : options_.repositories) states_[ref].ref = ref;
+}
+
+CycleReport Poller::run_cycle(std::stop_token stop) {
+  const auto steady_start = std::chrono::steady_clock::now();
+  const std::vector<RepositoryRef>& repos = options_.repositories;
+  api_.start_cycle(repos.size());
+
+  std::vector<RepositoryFetch> fetches(repos.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> auth_failed{false};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < repos.size(); i = next++) {
+      if (auth_failed.load()) {
+        fetches[i].failure = {"not fetched: the credentials were refused earlier in this cycle",
+                              true};
+        continue;
+      }
+      fetches[i] = fetch_repository(api_, repos[i], options_.page_size, stop);
+      if (!fetches[i].ok && fetches[i].failure.authentication) auth_failed = true;
+    }
+  };
+  const std::size_t workers =
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options_.concurrency)),
+                            std::max<std::size_t>(1, repos.size()));
+  {
+    std::vector<std::jthread> pool;
+    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(worker);
+    worker();
+  }
+
+  CycleReport report;
+  report.repositories = repos.size();
+  if (stop.stop_requested()) {
+    report.stopped = true;
+    return report;
+  }
+  // Fold in, in a fixed order, on this one thread.
+  for (std::size_t i = 0; i < repos.size(); ++i) {
+    RepositoryFetch& fetch = fetches[i];
+    RepositoryState& state = states_[repos[i]];
+    report.requests += fetch.requests;
+    for (const std::string& warning : fetch.warnings) {
+      log::warn("paging ended early or the API's count disagreed",
+                {{"organization", repos[i].organization},
+                 {"repository", repos[i].repository},
+                 {"api", "sync_job"},
+                 {"err", warning}});
+    }
+    if (!fetch.ok) {
+      ++report.failed;
+      state.up = false;
+      log::warn("could not fetch the repository's sync jobs; keeping its last data",
+                {{"organization", repos[i].organization},
+                 {"repository", repos[i].repository},
+                 {"api", "sync_job"},
+                 {"err", fetch.failure.message}});
+      report.jobs += state.jobs;
+      continue;
+    }
+    for (const std::size_t position : ledger_.record(repos[i], fetch.jobs)) {
+      histogram_.observe(repos[i], fetch.jobs[position]);
+    }
+    state.up = true;
+    state.has_data = true;
+    state.destinations = summarize(fetch.jobs);
+    state.jobs = static_cast<std::int64_t>(fetch.jobs.size());
+    report.jobs += state.jobs;
+  }
+
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->repositories.reserve(states_.size());
+  for (const auto& [ref, state] : states_) snapshot->repositories.push_back(state);
+  histogram_.retain(snapshot->repositories);
+  snapshot->duration_labels = histogram_.labels();
+  snapshot->duration_buckets = histogram_.buckets();
+  snapshot->durations = histogram_.series();
+  const auto end = clock_.now();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - steady_start).count();
+  snapshot->cycle_done = true;
+  snapshot->up = report.failed == 0;
+  snapshot->cycle_duration_seconds = report.seconds;
+  snapshot->last_cycle_end = to_unix_seconds(end);
+  if (snapshot->up) last_success_end_ = snapshot->last_cycle_end;
+  snapshot->last_success_end = last_success_end_;
+  snapshot_ = std::move(snapshot);
+  return report;
+}
+
+}  // namespace swr::collect

@@ -1,0 +1,56 @@
+// What one poll cycle knows, as an immutable value handed to the metrics stage.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/sync_job.h"
+
+namespace swr::collect {
+
+struct DestinationSummary {
+  std::string target_region;
+  std::string target_organization;
+  std::array<std::int64_t, kStatusCount> counts{};
+  // updatedAt of the newest job that ended in each status (final statuses only).
+  std::array<std::optional<std::int64_t>, kStatusCount> last_finished_us{};
+  std::optional<std::int64_t> oldest_pending_created_us;
+  // The newest job (by createdAt, then id).
+  std::int64_t latest_created_us = 0;
+  std::int64_t latest_id = 0;
+  std::string latest_tag;
+  SyncStatus latest_status = SyncStatus::kUnknown;
+};
+
+struct RepositoryState {
+  RepositoryRef ref;
+  bool up = false;        // the last fetch succeeded
+  bool has_data = false;  // some fetch ever succeeded: destinations are its result
+  std::vector<DestinationSummary> destinations;  // sorted by (target_region, target_organization)
+  std::int64_t jobs = 0;
+};
+
+struct HistogramSeries {
+  std::vector<std::string> label_values;  // in the order of Snapshot::duration_labels
+  std::vector<std::uint64_t> bucket_counts;  // per bucket, not cumulative; last is +Inf
+  std::uint64_t count = 0;
+  double sum = 0;
+};
+
+struct Snapshot {
+  std::vector<RepositoryState> repositories;  // sorted by ref
+  std::vector<std::string> duration_labels;
+  std::vector<double> duration_buckets;
+  std::vector<HistogramSeries> durations;  // sorted by label_values
+
+  bool cycle_done = false;  // false until the first cycle has finished
+  bool up = false;          // the last cycle fetched every repository
+  double cycle_duration_seconds = 0;
+  double last_cycle_end = 0;
+  std::optional<double> last_success_end;
+};
+
+}  // namespace swr::collect

@@ -1,0 +1,70 @@
+// The exporter's configuration, as read from TOML and validated. Plain values only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swr::config {
+
+enum class AuthMethod { kAkSk, kPassword, kToken };
+
+struct HuaweiCloud {
+  std::string region;
+  std::string swr_endpoint;  // resolved: never empty after loading
+  std::string iam_endpoint;  // resolved: never empty after loading
+  std::string project_id;
+  std::string ca_file;
+};
+
+// Secrets are resolved at load time from the inline value, the *_file or the environment; the
+// Config keeps where each came from so errors and logs can name the source, never the value.
+struct Secret {
+  std::string value;
+  std::string source;  // e.g. "auth.secret_key_file /run/secrets/sk" or "env HUAWEICLOUD_SDK_SK"
+};
+
+struct Auth {
+  AuthMethod method = AuthMethod::kAkSk;
+  // aksk
+  Secret access_key;
+  Secret secret_key;
+  // password
+  std::string domain_name;
+  std::string user_name;
+  Secret password;
+  std::string project_name;  // defaults to the region
+  // token
+  std::string token_file;
+};
+
+struct Scrape {
+  std::chrono::milliseconds interval{60'000};
+  std::chrono::milliseconds timeout{10'000};
+  int page_size = 100;
+  int concurrency = 4;
+};
+
+struct Metrics {
+  std::vector<double> duration_buckets{1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200};
+  // Subset of organization, repository, target_region, target_organization, status.
+  std::vector<std::string> duration_labels{"organization", "target_region", "status"};
+};
+
+struct Target {
+  std::string organization;
+  std::vector<std::string> repositories;  // with `/`, as users write them
+};
+
+struct Config {
+  std::string path;  // the file it was read from
+  HuaweiCloud huaweicloud;
+  Auth auth;
+  Scrape scrape;
+  Metrics metrics;
+  std::vector<Target> targets;
+};
+
+}  // namespace swr::config

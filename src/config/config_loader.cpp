@@ -1,0 +1,712 @@
+// TOML -> Config: walks the document section by section and stops at the first problem, which
+// it reports at the key or value that causes it. The only file that includes toml++.
+#include "config/config_loader.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+#include "config/did_you_mean.h"
+#include "config/endpoint.h"
+#include "config/files.h"
+#include "config/secrets.h"
+
+#if !TOML_EXCEPTIONS
+#error "the loader reports toml++ parse errors through toml::parse_error exceptions"
+#endif
+
+namespace swr::config {
+
+namespace {
+
+using Keys = std::vector<std::string_view>;
+
+const Keys kTopLevelKeys{"huaweicloud", "auth", "scrape", "metrics", "targets"};
+const Keys kHuaweiCloudKeys{"region", "swr_endpoint", "iam_endpoint", "project_id", "ca_file"};
+const Keys kAkSkKeys{"access_key", "secret_key", "access_key_file", "secret_key_file"};
+const Keys kPasswordKeys{"domain_name", "user_name", "password", "password_file", "project_name"};
+const Keys kTokenKeys{"token_file"};
+const Keys kAuthKeys{"method",          "access_key",   "secret_key", "access_key_file",
+                     "secret_key_file", "domain_name",  "user_name",  "password",
+                     "password_file",   "project_name", "token_file"};
+const Keys kScrapeKeys{"interval", "timeout", "page_size", "concurrency"};
+const Keys kMetricsKeys{"duration_buckets", "duration_labels"};
+const Keys kTargetKeys{"organization", "repositories"};
+const Keys kMethods{"aksk", "password", "token"};
+const Keys kDurationLabels{"organization", "repository", "target_region", "target_organization",
+                           "status"};
+
+struct Section {
+  std::string_view name;
+  std::string_view header;  // how the user writes it
+  const Keys* keys;
+};
+const std::array<Section, 5> kSections{{{"huaweicloud", "[huaweicloud]", &kHuaweiCloudKeys},
+                                        {"auth", "[auth]", &kAuthKeys},
+                                        {"scrape", "[scrape]", &kScrapeKeys},
+                                        {"metrics", "[metrics]", &kMetricsKeys},
+                                        {"targets", "[[targets]]", &kTargetKeys}}};
+
+constexpr std::chrono::milliseconds kMinimumDuration{100};
+constexpr std::string_view kDurationHint =
+    "use a number with a unit (ms, s, m, h), largest unit first, like \"500ms\", \"30s\", "
+    "\"5m\" or \"1m30s\"";
+
+bool contains(const Keys& keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+std::string join(const Keys& keys) {
+  std::string out;
+  for (const std::string_view key : keys) {
+    if (!out.empty()) out += ", ";
+    out += key;
+  }
+  return out;
+}
+
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+std::string type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+// Shortest round-trip form, independent of the locale.
+std::string format_number(double value) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  if (ec != std::errc()) return "?";
+  return std::string(buffer, end);
+}
+
+bool has_control_character(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
+}
+
+bool has_space_or_control_character(std::string_view text) {
+  return has_control_character(text) || text.find(' ') != std::string_view::npos;
+}
+
+bool looks_like_region(std::string_view region) {
+  if (region.empty() || region.front() < 'a' || region.front() > 'z' || region.back() == '-') {
+    return false;
+  }
+  return std::all_of(region.begin(), region.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+std::string join_path(std::string_view table, std::string_view key) {
+  if (table.empty()) return std::string(key);
+  return std::string(table) + "." + std::string(key);
+}
+
+// Thrown inside the loader only: the first problem ends the walk.
+struct Failure {
+  ConfigError error;
+};
+
+class Loader {
+ public:
+  Loader(std::string path, const EnvLookup& env) : path_(std::move(path)), env_(env) {}
+
+  Config load(const toml::table& root) {
+    check_keys(root, "", "the top level", kTopLevelKeys);
+    Config config;
+    config.path = path_;
+    config.huaweicloud = load_huaweicloud(root);
+    config.auth = load_auth(root, config.huaweicloud.region);
+    config.scrape = load_scrape(root);
+    config.metrics = load_metrics(root);
+    config.targets = load_targets(root);
+    return config;
+  }
+
+  std::vector<std::string> take_warnings() { return std::move(warnings_); }
+
+ private:
+  // --- reporting -------------------------------------------------------------------------------
+
+  [[noreturn]] void fail(const toml::source_region& where, std::string message) const {
+    throw Failure{ConfigError{path_, static_cast<int>(where.begin.line),
+                              static_cast<int>(where.begin.column), std::move(message)}};
+  }
+  [[noreturn]] void fail(const toml::node& node, std::string message) const {
+    fail(node.source(), std::move(message));
+  }
+  // At `table` when the user wrote it, else without a place.
+  [[noreturn]] void fail_in(const toml::table* table, std::string message) const {
+    fail(table != nullptr ? table->source() : toml::source_region{}, std::move(message));
+  }
+
+  void check_keys(const toml::table& table, std::string_view path, std::string_view display,
+                  const Keys& known) const {
+    for (auto&& [key, node] : table) {
+      if (contains(known, key.str())) continue;
+      std::string message = "unknown key " + join_path(path, key.str());
+      if (const auto suggestion = detail::closest_match(key.str(), known)) {
+        fail(key.source(), message + "; did you mean `" + *suggestion + "`?");
+      }
+      for (const Section& section : kSections) {
+        if (contains(*section.keys, key.str()) && !path.starts_with(section.name)) {
+          fail(key.source(), message + "; `" + std::string(key.str()) + "` belongs in " +
+                                 std::string(section.header));
+        }
+      }
+      fail(key.source(), message + "; the keys of " + std::string(display) + " are " + join(known));
+    }
+  }
+
+  // --- typed access ----------------------------------------------------------------------------
+
+  const toml::table* section(const toml::table& root, std::string_view name) const {
+    const toml::node* node = root.get(name);
+    if (node == nullptr) return nullptr;
+    if (!node->is_table()) {
+      fail(*node, std::string(name) + " must be a table ([" + std::string(name) + "]), not " +
+                      type_name(*node));
+    }
+    return node->as_table();
+  }
+
+  const toml::node* find(const toml::table* table, std::string_view key) const {
+    return table != nullptr ? table->get(key) : nullptr;
+  }
+
+  const std::string* string_at(const toml::table* table, std::string_view key,
+                               const std::string& path) const {
+    const toml::node* node = find(table, key);
+    if (node == nullptr) return nullptr;
+    if (!node->is_string()) fail(*node, path + " must be a string, not " + type_name(*node));
+    return &node->as_string()->get();
+  }
+
+  std::optional<std::int64_t> integer_at(const toml::table* table, std::string_view key,
+                                         const std::string& path) const {
+    const toml::node* node = find(table, key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_integer()) fail(*node, path + " must be an integer, not " + type_name(*node));
+    return node->as_integer()->get();
+  }
+
+  const toml::array* array_at(const toml::table* table, std::string_view key,
+                              const std::string& path, std::string_view of_what) const {
+    const toml::node* node = find(table, key);
+    if (node == nullptr) return nullptr;
+    if (!node->is_array()) {
+      fail(*node,
+           path + " must be an array of " + std::string(of_what) + ", not " + type_name(*node));
+    }
+    return node->as_array();
+  }
+
+  // A path to a file the config names, resolved against the config's directory.
+  std::string file_path(const std::string& name) const {
+    return detail::relative_to_config(name, path_);
+  }
+
+  // --- [huaweicloud] ---------------------------------------------------------------------------
+
+  HuaweiCloud load_huaweicloud(const toml::table& root) const {
+    const toml::table* table = section(root, "huaweicloud");
+    if (table == nullptr) {
+      fail_in(nullptr,
+              "huaweicloud.region is required: add a [huaweicloud] table with region = "
+              "\"cn-north-4\" (or your region)");
+    }
+    check_keys(*table, "huaweicloud", "[huaweicloud]", kHuaweiCloudKeys);
+    HuaweiCloud cloud;
+
+    const std::string* region = string_at(table, "region", "huaweicloud.region");
+    if (region == nullptr) {
+      fail_in(table, "huaweicloud.region is required: set it to a region id like \"cn-north-4\"");
+    }
+    if (!looks_like_region(*region)) {
+      fail(*table->get("region"), "huaweicloud.region " + quoted(*region) +
+                                      " is not a region id: use lowercase letters, digits and "
+                                      "`-`, like \"cn-north-4\"");
+    }
+    cloud.region = *region;
+
+    cloud.swr_endpoint = endpoint(table, "swr_endpoint", detail::default_swr_endpoint(*region));
+    cloud.iam_endpoint = endpoint(table, "iam_endpoint", detail::default_iam_endpoint(*region));
+
+    if (const std::string* project_id = string_at(table, "project_id", "huaweicloud.project_id")) {
+      if (has_space_or_control_character(*project_id)) {
+        fail(*table->get("project_id"),
+             "huaweicloud.project_id must not contain spaces or control characters: it is sent "
+             "as the X-Project-Id header");
+      }
+      cloud.project_id = *project_id;
+    }
+
+    if (const std::string* ca_file = string_at(table, "ca_file", "huaweicloud.ca_file")) {
+      if (!ca_file->empty()) {
+        cloud.ca_file = file_path(*ca_file);
+        if (const auto reason = detail::unreadable_reason(cloud.ca_file)) {
+          fail(*table->get("ca_file"),
+               "cannot read huaweicloud.ca_file " + cloud.ca_file + ": " + *reason);
+        }
+      }
+    }
+    return cloud;
+  }
+
+  std::string endpoint(const toml::table* table, std::string_view key,
+                       std::string default_url) const {
+    const std::string path = join_path("huaweicloud", key);
+    const std::string* url = string_at(table, key, path);
+    if (url == nullptr || url->empty()) return default_url;
+    detail::CheckedEndpoint checked = detail::check_endpoint(*url);
+    if (!checked.error.empty()) {
+      fail(*table->get(key), path + " " + quoted(*url) + " " + checked.error);
+    }
+    return checked.url;
+  }
+
+  // --- [auth] ----------------------------------------------------------------------------------
+
+  Auth load_auth(const toml::table& root, const std::string& region) {
+    const toml::table* table = section(root, "auth");
+    if (table != nullptr) check_keys(*table, "auth", "[auth]", kAuthKeys);
+    Auth auth;
+
+    std::string method = "aksk";
+    if (const std::string* given = string_at(table, "method", "auth.method")) method = *given;
+    const Keys* own_keys = nullptr;
+    if (method == "aksk") {
+      auth.method = AuthMethod::kAkSk;
+      own_keys = &kAkSkKeys;
+    } else if (method == "password") {
+      auth.method = AuthMethod::kPassword;
+      own_keys = &kPasswordKeys;
+    } else if (method == "token") {
+      auth.method = AuthMethod::kToken;
+      own_keys = &kTokenKeys;
+    } else {
+      std::string message =
+          "auth.method " + quoted(method) + " is not one of aksk, password, token";
+      if (const auto suggestion = detail::closest_match(method, kMethods)) {
+        message += "; did you mean `" + *suggestion + "`?";
+      }
+      fail(*table->get("method"), message);
+    }
+
+    if (table != nullptr) {
+      for (auto&& [key, node] : *table) {
+        if (key.str() == "method" || contains(*own_keys, key.str())) continue;
+        const std::string_view owner = contains(kAkSkKeys, key.str())       ? "aksk"
+                                       : contains(kPasswordKeys, key.str()) ? "password"
+                                                                            : "token";
+        fail(key.source(), "auth." + std::string(key.str()) + " is only used with method = " +
+                               quoted(owner) + " (method is " + quoted(method) + ")");
+      }
+    }
+
+    switch (auth.method) {
+      case AuthMethod::kAkSk:
+        load_aksk(table, auth);
+        break;
+      case AuthMethod::kPassword:
+        load_password(table, region, auth);
+        break;
+      case AuthMethod::kToken:
+        load_token(table, auth);
+        break;
+    }
+    return auth;
+  }
+
+  // The secret from `inline_key` or from the file `file_key` names; nothing when neither is set.
+  std::optional<Secret> secret_from_config(const toml::table* table, std::string_view inline_key,
+                                           std::string_view file_key) {
+    const std::string inline_path = join_path("auth", inline_key);
+    const std::string file_key_path = join_path("auth", file_key);
+    const std::string* value = string_at(table, inline_key, inline_path);
+    const std::string* file = string_at(table, file_key, file_key_path);
+    if (value != nullptr && file != nullptr) {
+      fail(*table->get(file_key),
+           inline_path + " and " + file_key_path + " are both set: keep one");
+    }
+    if (value != nullptr) {
+      if (value->empty()) {
+        fail(*table->get(inline_key), inline_path + " is empty: set it, or use " + file_key_path);
+      }
+      return Secret{*value, inline_path};
+    }
+    if (file != nullptr) {
+      const toml::node& node = *table->get(file_key);
+      if (file->empty()) fail(node, file_key_path + " is empty: give the path of the file");
+      detail::SecretFile read = detail::read_secret_file(file_key_path, file_path(*file));
+      if (!read.error.empty()) fail(node, read.error);
+      if (!read.warning.empty()) warnings_.push_back(read.warning);
+      return std::move(read.secret);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Secret> secret_from_env(const std::string& name) const {
+    std::optional<std::string> value = env_ ? env_(name) : std::nullopt;
+    if (!value || value->empty()) return std::nullopt;
+    return Secret{std::move(*value), "env " + name};
+  }
+
+  void load_aksk(const toml::table* table, Auth& auth) {
+    std::optional<Secret> access_key = secret_from_config(table, "access_key", "access_key_file");
+    std::optional<Secret> secret_key = secret_from_config(table, "secret_key", "secret_key_file");
+    if (access_key && !secret_key) {
+      fail_in(table, "auth.secret_key is missing: " + access_key->source +
+                         " needs a secret key too (auth.secret_key or auth.secret_key_file)");
+    }
+    if (secret_key && !access_key) {
+      fail_in(table, "auth.access_key is missing: " + secret_key->source +
+                         " needs an access key too (auth.access_key or auth.access_key_file)");
+    }
+    if (!access_key) {
+      access_key = secret_from_env("HUAWEICLOUD_SDK_AK");
+      secret_key = secret_from_env("HUAWEICLOUD_SDK_SK");
+      if (!access_key || !secret_key) {
+        std::string message =
+            "no access key for method = \"aksk\": set auth.access_key and auth.secret_key, or "
+            "auth.access_key_file and auth.secret_key_file, or the environment variables "
+            "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK";
+        if (access_key) message += " (HUAWEICLOUD_SDK_SK is not set)";
+        if (secret_key) message += " (HUAWEICLOUD_SDK_AK is not set)";
+        fail_in(table, message);
+      }
+    }
+    auth.access_key = std::move(*access_key);
+    auth.secret_key = std::move(*secret_key);
+  }
+
+  std::string required_name(const toml::table* table, std::string_view key,
+                            std::string_view what) const {
+    const std::string path = join_path("auth", key);
+    const std::string* value = string_at(table, key, path);
+    if (value == nullptr) {
+      fail_in(table, path + " is required with method = \"password\": " + std::string(what));
+    }
+    if (value->empty()) fail(*table->get(key), path + " is empty: " + std::string(what));
+    return *value;
+  }
+
+  void load_password(const toml::table* table, const std::string& region, Auth& auth) {
+    auth.domain_name = required_name(table, "domain_name", "set it to the account (domain) name");
+    auth.user_name = required_name(table, "user_name", "set it to the IAM user name");
+    std::optional<Secret> password = secret_from_config(table, "password", "password_file");
+    if (!password) password = secret_from_env("SWR_EXPORTER_PASSWORD");
+    if (!password) {
+      fail_in(table,
+              "no password for method = \"password\": set auth.password or auth.password_file, "
+              "or the environment variable SWR_EXPORTER_PASSWORD");
+    }
+    auth.password = std::move(*password);
+    auth.project_name = region;
+    if (const std::string* project = string_at(table, "project_name", "auth.project_name")) {
+      if (project->empty()) {
+        fail(*table->get("project_name"),
+             "auth.project_name is empty: leave it out to use the region " + quoted(region));
+      }
+      auth.project_name = *project;
+    }
+  }
+
+  void load_token(const toml::table* table, Auth& auth) {
+    const std::string* file = string_at(table, "token_file", "auth.token_file");
+    if (file == nullptr) {
+      fail_in(table,
+              "auth.token_file is required with method = \"token\": the file holding the IAM "
+              "token, re-read when it changes");
+    }
+    const toml::node& node = *table->get("token_file");
+    if (file->empty()) fail(node, "auth.token_file is empty: give the path of the token file");
+    auth.token_file = file_path(*file);
+    if (const auto reason = detail::unreadable_reason(auth.token_file)) {
+      fail(node, "cannot read auth.token_file " + auth.token_file + ": " + *reason);
+    }
+    std::string warning = detail::loose_permission_warning("auth.token_file", auth.token_file);
+    if (!warning.empty()) warnings_.push_back(std::move(warning));
+  }
+
+  // --- [scrape] --------------------------------------------------------------------------------
+
+  Scrape load_scrape(const toml::table& root) const {
+    const toml::table* table = section(root, "scrape");
+    if (table != nullptr) check_keys(*table, "scrape", "[scrape]", kScrapeKeys);
+    Scrape scrape;
+    scrape.interval = duration(table, "interval", scrape.interval);
+    scrape.timeout = duration(table, "timeout", scrape.timeout);
+    scrape.page_size = bounded_integer(table, "page_size", scrape.page_size, 1, 1000);
+    scrape.concurrency = bounded_integer(table, "concurrency", scrape.concurrency, 1, 64);
+    return scrape;
+  }
+
+  std::chrono::milliseconds duration(const toml::table* table, std::string_view key,
+                                     std::chrono::milliseconds default_value) const {
+    const std::string path = join_path("scrape", key);
+    const toml::node* node = find(table, key);
+    if (node == nullptr) return default_value;
+    if (!node->is_string()) {
+      fail(*node, path + " must be a duration string like \"30s\", not " + type_name(*node));
+    }
+    const std::string& text = node->as_string()->get();
+    const auto parsed = parse_duration(text);
+    if (!parsed)
+      fail(*node, path + " " + quoted(text) + " is not a duration: " + std::string(kDurationHint));
+    if (*parsed < kMinimumDuration) {
+      fail(*node, path + " " + quoted(text) + " is too short: use at least \"100ms\"");
+    }
+    return *parsed;
+  }
+
+  int bounded_integer(const toml::table* table, std::string_view key, int default_value, int low,
+                      int high) const {
+    const std::string path = join_path("scrape", key);
+    const auto value = integer_at(table, key, path);
+    if (!value) return default_value;
+    if (*value < low || *value > high) {
+      fail(*table->get(key), path + " = " + std::to_string(*value) + " is out of range: use " +
+                                 std::to_string(low) + " to " + std::to_string(high));
+    }
+    return static_cast<int>(*value);
+  }
+
+  // --- [metrics] -------------------------------------------------------------------------------
+
+  Metrics load_metrics(const toml::table& root) const {
+    const toml::table* table = section(root, "metrics");
+    if (table != nullptr) check_keys(*table, "metrics", "[metrics]", kMetricsKeys);
+    Metrics metrics;
+    if (const toml::array* buckets =
+            array_at(table, "duration_buckets", "metrics.duration_buckets", "numbers")) {
+      metrics.duration_buckets = load_buckets(*table->get("duration_buckets"), *buckets);
+    }
+    if (const toml::array* labels =
+            array_at(table, "duration_labels", "metrics.duration_labels", "strings")) {
+      metrics.duration_labels = load_labels(*labels);
+    }
+    return metrics;
+  }
+
+  std::vector<double> load_buckets(const toml::node& node, const toml::array& array) const {
+    if (array.empty()) {
+      fail(node,
+           "metrics.duration_buckets is empty: give upper bounds in seconds, like [1, 5, 10, 30, "
+           "60]");
+    }
+    std::vector<double> buckets;
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      const toml::node& element = *array.get(i);
+      const std::string path = "metrics.duration_buckets[" + std::to_string(i) + "]";
+      double value = 0;
+      if (const auto* integer = element.as_integer()) {
+        value = static_cast<double>(integer->get());
+      } else if (const auto* floating = element.as_floating_point()) {
+        value = floating->get();
+      } else {
+        fail(element, path + " must be a number of seconds, not " + type_name(element));
+      }
+      if (!std::isfinite(value)) fail(element, path + " must be a finite number of seconds");
+      if (value <= 0) {
+        fail(element, path + " = " + format_number(value) + " must be greater than 0 (seconds)");
+      }
+      if (!buckets.empty() && value <= buckets.back()) {
+        fail(element, path + " = " + format_number(value) + " is not greater than the bucket " +
+                          "before it (" + format_number(buckets.back()) +
+                          "): buckets must be strictly increasing");
+      }
+      buckets.push_back(value);
+    }
+    return buckets;
+  }
+
+  std::vector<std::string> load_labels(const toml::array& array) const {
+    std::vector<std::string> labels;
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      const toml::node& element = *array.get(i);
+      const std::string path = "metrics.duration_labels[" + std::to_string(i) + "]";
+      if (!element.is_string()) {
+        fail(element, path + " must be a string, not " + type_name(element));
+      }
+      const std::string& label = element.as_string()->get();
+      if (!contains(kDurationLabels, label)) {
+        std::string message =
+            path + " " + quoted(label) + " is not a label: use " + join(kDurationLabels);
+        if (const auto suggestion = detail::closest_match(label, kDurationLabels)) {
+          message += "; did you mean `" + *suggestion + "`?";
+        }
+        fail(element, message);
+      }
+      if (std::find(labels.begin(), labels.end(), label) != labels.end()) {
+        fail(element, path + " " + quoted(label) + " is listed twice: keep one");
+      }
+      labels.push_back(label);
+    }
+    return labels;
+  }
+
+  // --- [[targets]] -----------------------------------------------------------------------------
+
+  std::vector<Target> load_targets(const toml::table& root) const {
+    constexpr std::string_view kNoTargets =
+        "no [[targets]]: add at least one [[targets]] with organization and repositories";
+    const toml::node* node = root.get("targets");
+    if (node == nullptr) fail_in(nullptr, std::string(kNoTargets));
+    const toml::array* array = node->as_array();
+    if (array == nullptr) {
+      fail(*node,
+           "targets must be an array of tables: write [[targets]] (two brackets) for each "
+           "organization, not " +
+               type_name(*node));
+    }
+    if (array->empty()) fail(*node, std::string(kNoTargets));
+
+    std::vector<Target> targets;
+    std::vector<const toml::node*> organization_nodes;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string path = "targets[" + std::to_string(i) + "]";
+      const toml::table* table = element.as_table();
+      if (table == nullptr) {
+        fail(element, path + " must be a table with organization and repositories, not " +
+                          type_name(element));
+      }
+      check_keys(*table, path, "[[targets]]", kTargetKeys);
+      Target target;
+
+      const std::string* organization = string_at(table, "organization", path + ".organization");
+      if (organization == nullptr) {
+        fail_in(table, path + ".organization is required: the SWR organization to watch");
+      }
+      const toml::node& organization_node = *table->get("organization");
+      if (organization->empty()) {
+        fail(organization_node, path + ".organization is empty: name an SWR organization");
+      }
+      if (has_space_or_control_character(*organization) ||
+          organization->find('/') != std::string::npos) {
+        fail(organization_node, path + ".organization " + quoted(*organization) +
+                                    " must not contain `/`, spaces or control characters: "
+                                    "repositories go in repositories");
+      }
+      for (std::size_t j = 0; j < targets.size(); ++j) {
+        if (targets[j].organization == *organization) {
+          fail(organization_node, path + ".organization " + quoted(*organization) +
+                                      " is already listed in targets[" + std::to_string(j) +
+                                      "] (line " +
+                                      std::to_string(organization_nodes[j]->source().begin.line) +
+                                      "): merge the repositories into one [[targets]]");
+        }
+      }
+      target.organization = *organization;
+      organization_nodes.push_back(&organization_node);
+
+      const std::string repositories_path = path + ".repositories";
+      const toml::array* repositories =
+          array_at(table, "repositories", repositories_path, "repository names");
+      if (repositories == nullptr) {
+        fail_in(table,
+                repositories_path +
+                    " is required: the repositories to watch, like [\"app1\", \"team/app2\"]");
+      }
+      if (repositories->empty()) {
+        fail(*table->get("repositories"),
+             repositories_path + " is empty: list the repositories to watch");
+      }
+      target.repositories = load_repositories(*repositories, repositories_path);
+      targets.push_back(std::move(target));
+    }
+    return targets;
+  }
+
+  std::vector<std::string> load_repositories(const toml::array& array,
+                                             const std::string& path) const {
+    std::vector<std::string> repositories;
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      const toml::node& element = *array.get(i);
+      const std::string element_path = path + "[" + std::to_string(i) + "]";
+      if (!element.is_string()) {
+        fail(element, element_path + " must be a string, not " + type_name(element));
+      }
+      const std::string& name = element.as_string()->get();
+      if (name.empty()) fail(element, element_path + " is empty: name a repository");
+      if (has_control_character(name)) {
+        fail(element, element_path + " must not contain control characters");
+      }
+      if (name.front() == '/' || name.back() == '/' || name.find("//") != std::string::npos) {
+        fail(element, element_path + " " + quoted(name) +
+                          " has an empty path segment: no leading, trailing or doubled `/`, like "
+                          "\"team/app2\"");
+      }
+      if (std::find(repositories.begin(), repositories.end(), name) != repositories.end()) {
+        fail(element, element_path + " " + quoted(name) + " is listed twice: keep one");
+      }
+      repositories.push_back(name);
+    }
+    return repositories;
+  }
+
+  std::string path_;
+  const EnvLookup& env_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace
+
+LoadResult load_config_text(std::string_view text, const std::string& path, const EnvLookup& env) {
+  LoadResult result;
+  Loader loader(path, env);
+  try {
+    const toml::table root = toml::parse(text, path);
+    result.config = loader.load(root);
+  } catch (const toml::parse_error& error) {
+    result.error = ConfigError{path, static_cast<int>(error.source().begin.line),
+                               static_cast<int>(error.source().begin.column),
+                               std::string(error.description())};
+  } catch (const Failure& failure) {
+    result.error = failure.error;
+  }
+  // Warnings stand even when a later problem stops the load: both are worth fixing.
+  result.warnings = loader.take_warnings();
+  return result;
+}
+
+LoadResult load_config_file(const std::string& path, const EnvLookup& env) {
+  const detail::FileText file = detail::read_whole_file(path);
+  if (!file.error.empty()) {
+    LoadResult result;
+    result.error = ConfigError{path, 0, 0, "cannot read the config file: " + file.error};
+    return result;
+  }
+  return load_config_text(file.text, path, env);
+}
+
+}  // namespace swr::config

@@ -1,0 +1,48 @@
+#include <chrono>
+
+#include "huaweicloud/authorizer.h"
+#include "huaweicloud/signer.h"
+#include "model/timestamp.h"
+
+namespace swr::huaweicloud {
+
+namespace {
+
+class AkSkAuthorizer final : public Authorizer {
+ public:
+  AkSkAuthorizer(AkSk keys, std::string project_id, const Clock& clock)
+      : keys_(std::move(keys)), project_id_(std::move(project_id)), clock_(clock) {}
+
+  std::optional<std::string> authorize(HttpRequest& request, std::stop_token) override {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+        clock_.now().time_since_epoch());
+    request.headers.emplace_back("Host", request.host());
+    request.headers.emplace_back("X-Sdk-Date", format_sdk_date(now.count()));
+    if (!project_id_.empty()) request.headers.emplace_back("X-Project-Id", project_id_);
+    if (!keys_.security_token.empty()) {
+      request.headers.emplace_back("X-Security-Token", keys_.security_token);
+    }
+    SignableRequest signable{request.method, request.path, request.query, request.headers,
+                             request.body};
+    request.headers.emplace_back("Authorization",
+                                 authorization_header(keys_.access_key, keys_.secret_key, signable));
+    return std::nullopt;
+  }
+
+  bool invalidate() override { return false; }
+  bool signs_requests() const override { return true; }
+
+ private:
+  AkSk keys_;
+  std::string project_id_;
+  const Clock& clock_;
+};
+
+}  // namespace
+
+std::unique_ptr<Authorizer> make_aksk_authorizer(AkSk keys, std::string project_id,
+                                                 const Clock& clock) {
+  return std::make_unique<AkSkAuthorizer>(std::move(keys), std::move(project_id), clock);
+}
+
+}  // namespace swr::huaweicloud

@@ -1,0 +1,23 @@
+// How the cloud client reports what it did, without knowing about metrics.
+#pragma once
+
+#include <string_view>
+
+namespace swr::huaweicloud {
+
+class ApiObserver {
+ public:
+  virtual ~ApiObserver() = default;
+  // api: sync_job, token, namespaces, repos; code: the HTTP status, or "network".
+  virtual void on_request(std::string_view api, std::string_view code, double seconds) = 0;
+  // Expiry of the IAM token in use, seconds since the epoch.
+  virtual void on_token_expiry(double unix_seconds) = 0;
+};
+
+class NullApiObserver final : public ApiObserver {
+ public:
+  void on_request(std::string_view, std::string_view, double) override {}
+  void on_token_expiry(double) override {}
+};
+
+}  // namespace swr::huaweicloud

@@ -1,0 +1,225 @@
+#include "huaweicloud/signer.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace swr::huaweicloud {
+
+namespace {
+
+constexpr std::string_view kAlgorithm = "SDK-HMAC-SHA256";
+
+std::string to_hex(const unsigned char* data, std::size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  return out;
+}
+
+std::string canonical_uri(std::string_view path) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    out += percent_encode(path.substr(start, end - start));
+    if (slash == std::string_view::npos) break;
+    out.push_back('/');
+    start = slash + 1;
+  }
+  if (out.empty() || out.back() != '/') out.push_back('/');
+  if (out.front() != '/') out.insert(out.begin(), '/');
+  return out;
+}
+
+std::string canonical_query(const KeyValues& query) {
+  std::vector<std::pair<std::string, std::string>> encoded;
+  encoded.reserve(query.size());
+  for (const auto& [k, v] : query) encoded.emplace_back(percent_encode(k), percent_encode(v));
+  std::sort(encoded.begin(), encoded.end());
+  std::string out;
+  for (const auto& [k, v] : encoded) {
+    if (!out.empty()) out.push_back('&');
+    out += k;
+    out.push_back('=');
+    out += v;
+  }
+  return out;
+}
+
+std::vector<std::string> signed_header_names(const KeyValues& headers) {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : headers) {
+    if (k.find('_') != std::string::npos) continue;
+    names.push_back(lower(k));
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+std::string canonical_request(const SignableRequest& request,
+                              const std::vector<std::string>& signed_headers) {
+  std::string out;
+  out += request.method;
+  out += '\n';
+  out += canonical_uri(request.path);
+  out += '\n';
+  out += canonical_query(request.query);
+  out += '\n';
+  for (const std::string& name : signed_headers) {
+    out += name;
+    out += ':';
+    for (const auto& [k, v] : request.headers) {
+      if (lower(k) == name) {
+        out += trim(v);
+        break;
+      }
+    }
+    out += '\n';
+  }
+  out += '\n';
+  for (std::size_t i = 0; i < signed_headers.size(); ++i) {
+    if (i) out += ';';
+    out += signed_headers[i];
+  }
+  out += '\n';
+  out += hex_sha256(request.body);
+  return out;
+}
+
+std::string string_to_sign(std::string_view canonical, std::string_view sdk_date) {
+  std::string out(kAlgorithm);
+  out += '\n';
+  out += sdk_date;
+  out += '\n';
+  out += hex_sha256(canonical);
+  return out;
+}
+
+std::string hex_sha256(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return to_hex(digest, sizeof digest);
+}
+
+std::string hex_hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &len);
+  return to_hex(digest, len);
+}
+
+std::string authorization_header(std::string_view access_key, std::string_view secret_key,
+                                 const SignableRequest& request) {
+  std::string sdk_date;
+  for (const auto& [k, v] : request.headers) {
+    if (lower(k) == "x-sdk-date") sdk_date = v;
+  }
+  const std::vector<std::string> names = signed_header_names(request.headers);
+  const std::string canonical = canonical_request(request, names);
+  const std::string signature = hex_hmac_sha256(secret_key, string_to_sign(canonical, sdk_date));
+  std::string out(kAlgorithm);
+  out += " Access=";
+  out += access_key;
+  out += ", SignedHeaders=";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out += ';';
+    out += names[i];
+  }
+  out += ", Signature=";
+  out += signature;
+  return out;
+}
+
+std::optional<ParsedAuthorization> parse_authorization(std::string_view header) {
+  header = trim(header);
+  if (header.substr(0, kAlgorithm.size()) != kAlgorithm) return std::nullopt;
+  header.remove_prefix(kAlgorithm.size());
+  if (header.empty() || header.front() != ' ') return std::nullopt;
+  ParsedAuthorization out;
+  bool have_access = false, have_headers = false, have_signature = false;
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    std::string_view part = trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    const std::size_t eq = part.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    const std::string_view key = part.substr(0, eq);
+    const std::string_view value = part.substr(eq + 1);
+    if (key == "Access") {
+      out.access_key = std::string(value);
+      have_access = true;
+    } else if (key == "SignedHeaders") {
+      std::size_t start = 0;
+      while (start <= value.size()) {
+        const std::size_t semi = value.find(';', start);
+        const std::size_t end = semi == std::string_view::npos ? value.size() : semi;
+        if (end > start) out.signed_headers.emplace_back(value.substr(start, end - start));
+        if (semi == std::string_view::npos) break;
+        start = semi + 1;
+      }
+      have_headers = true;
+    } else if (key == "Signature") {
+      out.signature = std::string(value);
+      have_signature = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!have_access || !have_headers || !have_signature || out.access_key.empty() ||
+      out.signed_headers.empty()) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+bool equal_constant_time(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return diff == 0;
+}
+
+}  // namespace swr::huaweicloud

@@ -1,0 +1,55 @@
+// AK/SK request signing, `SDK-HMAC-SHA256`, as Huawei Cloud's API gateway checks it.
+// The simulator verifies signatures with the same functions, so both sides are pinned by the
+// published test vectors in tests/unit/signer_test.cpp.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace swr::huaweicloud {
+
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
+
+struct SignableRequest {
+  std::string method;  // GET, POST, ...
+  std::string path;    // decoded path, e.g. /v2/manage/namespaces/org/repos/team$app/sync_job
+  KeyValues query;     // decoded names and values, in any order
+  KeyValues headers;   // every header to sign, Host and X-Sdk-Date included
+  std::string body;
+};
+
+// Keeps A-Z a-z 0-9 - _ . ~ and writes everything else as %XX (uppercase hex).
+std::string percent_encode(std::string_view text);
+
+// Each segment percent-encoded, always ending in `/` (signed with it, sent without it).
+std::string canonical_uri(std::string_view path);
+// Names and values encoded, sorted by name (then value), joined with `&`; `name=` when empty.
+std::string canonical_query(const KeyValues& query);
+// The names that get signed: lowercase, sorted, without names containing `_`.
+std::vector<std::string> signed_header_names(const KeyValues& headers);
+std::string canonical_request(const SignableRequest& request,
+                              const std::vector<std::string>& signed_headers);
+std::string string_to_sign(std::string_view canonical_request, std::string_view sdk_date);
+std::string hex_sha256(std::string_view data);
+std::string hex_hmac_sha256(std::string_view key, std::string_view data);
+
+// The Authorization header value: signs every header of the request (see signed_header_names).
+// The request must carry X-Sdk-Date.
+std::string authorization_header(std::string_view access_key, std::string_view secret_key,
+                                 const SignableRequest& request);
+
+struct ParsedAuthorization {
+  std::string access_key;
+  std::vector<std::string> signed_headers;
+  std::string signature;
+};
+// Reads `SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=HEX`.
+std::optional<ParsedAuthorization> parse_authorization(std::string_view header);
+
+// Constant-time comparison for signatures.
+bool equal_constant_time(std::string_view a, std::string_view b);
+
+}  // namespace swr::huaweicloud

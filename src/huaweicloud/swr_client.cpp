@@ -1,0 +1,174 @@
+#include "huaweicloud/swr_client.h"
+
+#include <algorithm>
+
+#include "huaweicloud/content_range.h"
+#include "huaweicloud/error_body.h"
+#include "huaweicloud/sync_job_json.h"
+#include "log/logger.h"
+
+namespace swr::huaweicloud {
+
+namespace {
+
+std::string status_code(const HttpResponse& r) {
+  return r.status == 0 ? "network" : std::to_string(r.status);
+}
+
+bool is_retryable(const HttpResponse& response, const ApiErrorBody& error) {
+  return response.status == 0 || response.status == 429 || response.status >= 500 ||
+         is_throttling_code(error.code);
+}
+
+std::string describe(const HttpResponse& response, const ApiErrorBody& error) {
+  std::string out;
+  if (response.status == 0) {
+    out = response.transport_error;
+  } else {
+    out = "HTTP " + std::to_string(response.status);
+    if (!error.code.empty()) out += " " + error.code;
+    if (!error.message.empty()) out += ": " + error.message;
+  }
+  if (auto id = response.header("X-Request-Id")) out += " (request_id " + *id + ")";
+  return out;
+}
+
+}  // namespace
+
+std::string repository_path_name(std::string_view repository) {
+  std::string out(repository);
+  std::replace(out.begin(), out.end(), '/', '$');
+  return out;
+}
+
+std::string sync_job_filter(std::int64_t offset, int limit) {
+  return "limit::" + std::to_string(limit) + "|offset::" + std::to_string(offset) +
+         "|order::desc";
+}
+
+HttpRequest sync_job_request(const std::string& endpoint, const RepositoryRef& repository,
+                             std::int64_t offset, int limit) {
+  HttpRequest request;
+  request.method = "GET";
+  request.base_url = endpoint;
+  request.path = "/v2/manage/namespaces/" + repository.organization + "/repos/" +
+                 repository_path_name(repository.repository) + "/sync_job";
+  request.query = {{"filter", sync_job_filter(offset, limit)}};
+  request.headers = {{"Content-Type", "application/json"}};
+  return request;
+}
+
+SwrClient::SwrClient(std::string endpoint, Transport& transport, Authorizer& authorizer,
+                     ApiObserver& observer, Clock& clock, RetryPolicy policy)
+    : endpoint_(std::move(endpoint)),
+      transport_(transport),
+      authorizer_(authorizer),
+      observer_(observer),
+      clock_(clock),
+      policy_(policy) {}
+
+void SwrClient::start_cycle(std::size_t repositories) {
+  // Enough for every repository to be retried a couple of times, never unbounded.
+  budget_.reset(static_cast<std::int64_t>(std::max<std::size_t>(16, repositories * 2)));
+}
+
+double SwrClient::jitter_unit() {
+  std::lock_guard lock(mutex_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+}
+
+PageResult SwrClient::list_sync_jobs(const RepositoryRef& repository, std::int64_t offset,
+                                     int limit, std::stop_token stop) {
+  const std::string what = "sync_job " + repository.organization + "/" + repository.repository +
+                           " offset " + std::to_string(offset);
+  Outcome outcome =
+      call("sync_job", sync_job_request(endpoint_, repository, offset, limit), what, stop);
+  if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
+  SyncJobsParse parsed = parse_sync_jobs(outcome.response->body);
+  if (!parsed.error.empty()) {
+    std::string message = what + ": bad response body: " + parsed.error;
+    if (auto id = outcome.response->header("X-Request-Id")) message += " (request_id " + *id + ")";
+    return {std::nullopt, {std::move(message), false}};
+  }
+  JobPage page{std::move(parsed.jobs), std::nullopt};
+  if (auto range = outcome.response->header("Content-Range")) {
+    page.total = content_range_total(*range);
+  }
+  return {std::move(page), {}};
+}
+
+SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsigned_request,
+                                   std::string_view what, std::stop_token stop) {
+  bool renewed_token = false;
+  for (int attempt = 1;; ++attempt) {
+    {
+      std::lock_guard lock(mutex_);
+      if (clock_.now() < auth_blocked_until_) {
+        return {std::nullopt,
+                {std::string(what) +
+                     ": not sent: the AK/SK signature was refused recently; waiting five minutes "
+                     "before trying again so the key pair is not locked",
+                 true}};
+      }
+    }
+    HttpRequest request = unsigned_request;
+    if (auto error = authorizer_.authorize(request, stop)) {
+      return {std::nullopt, {std::string(what) + ": " + *error, true}};
+    }
+    const auto start = std::chrono::steady_clock::now();
+    HttpResponse response = transport_.send(request);
+    observer_.on_request(
+        api, status_code(response),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (response.status >= 200 && response.status < 300) return {std::move(response), {}};
+
+    const ApiErrorBody error = response.status == 0 ? ApiErrorBody{} : parse_error_body(response.body);
+    const std::string reason = describe(response, error);
+    const std::string request_id = response.header("X-Request-Id").value_or("");
+
+    const bool refused = response.status == 401 || (response.status == 403 && is_gateway_auth_code(error.code));
+    if (refused) {
+      if (authorizer_.signs_requests()) {
+        std::lock_guard lock(mutex_);
+        auth_blocked_until_ = clock_.now() + kAuthFailureBackoff;
+        log::error("the AK/SK signature was refused; pausing all requests for five minutes",
+                   {{"api", std::string(api)},
+                    {"code", status_code(response)},
+                    {"request_id", request_id},
+                    {"err", reason}});
+        return {std::nullopt, {std::string(what) + ": " + reason, true}};
+      }
+      if (!renewed_token && authorizer_.invalidate()) {
+        renewed_token = true;
+        log::info("the API refused the token; getting a new one and retrying once",
+                  {{"api", std::string(api)}, {"code", status_code(response)},
+                   {"request_id", request_id}});
+        --attempt;
+        continue;
+      }
+      return {std::nullopt, {std::string(what) + ": " + reason, true}};
+    }
+
+    if (!is_retryable(response, error) || attempt >= policy_.max_attempts || !budget_.take()) {
+      return {std::nullopt, {std::string(what) + ": " + reason, false}};
+    }
+    std::chrono::milliseconds delay = backoff_delay(policy_, attempt, jitter_unit());
+    if (response.status == 429 || is_throttling_code(error.code)) {
+      const auto retry_after = response.header("Retry-After");
+      auto wait = retry_after ? parse_retry_after(*retry_after) : std::nullopt;
+      delay = std::min(wait.value_or(policy_.throttle_delay + delay / 4), policy_.max_retry_after);
+    }
+    log::debug("retrying",
+               {{"api", std::string(api)},
+                {"code", status_code(response)},
+                {"request_id", request_id},
+                {"attempt", std::to_string(attempt)},
+                {"delay_ms", std::to_string(delay.count())},
+                {"err", reason}});
+    if (!clock_.sleep_for(delay, stop)) {
+      return {std::nullopt, {std::string(what) + ": stopped while waiting to retry", false}};
+    }
+  }
+}
+
+}  // namespace swr::huaweicloud

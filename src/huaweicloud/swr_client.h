@@ -1,0 +1,62 @@
+// The SWR calls the exporter makes, with authentication, retries and accounting.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <stop_token>
+#include <string>
+
+#include "huaweicloud/api_observer.h"
+#include "huaweicloud/authorizer.h"
+#include "huaweicloud/retry_policy.h"
+#include "huaweicloud/transport.h"
+#include "model/clock.h"
+#include "model/sync_job_api.h"
+
+namespace swr::huaweicloud {
+
+// `team/app` -> `team$app`, as SWR wants repository names in paths.
+std::string repository_path_name(std::string_view repository);
+// filter=limit::{L}|offset::{O}|order::desc
+std::string sync_job_filter(std::int64_t offset, int limit);
+// The request for one page of a repository's sync jobs, before credentials are added.
+HttpRequest sync_job_request(const std::string& endpoint, const RepositoryRef& repository,
+                             std::int64_t offset, int limit);
+
+class SwrClient final : public SyncJobApi {
+ public:
+  SwrClient(std::string endpoint, Transport& transport, Authorizer& authorizer,
+            ApiObserver& observer, Clock& clock, RetryPolicy policy = {});
+
+  PageResult list_sync_jobs(const RepositoryRef& repository, std::int64_t offset, int limit,
+                            std::stop_token stop) override;
+  void start_cycle(std::size_t repositories) override;
+
+  // After a refused AK/SK signature no request goes out for this long (APIG locks a key pair
+  // after five failures in a row).
+  static constexpr std::chrono::minutes kAuthFailureBackoff{5};
+
+ private:
+  struct Outcome {
+    std::optional<HttpResponse> response;  // a 2xx
+    ApiFailure failure;
+  };
+  Outcome call(std::string_view api, const HttpRequest& unsigned_request, std::string_view what,
+               std::stop_token stop);
+  double jitter_unit();
+
+  std::string endpoint_;
+  Transport& transport_;
+  Authorizer& authorizer_;
+  ApiObserver& observer_;
+  Clock& clock_;
+  RetryPolicy policy_;
+  RetryBudget budget_;
+
+  std::mutex mutex_;  // guards the two below
+  std::mt19937_64 random_{std::random_device{}()};
+  std::chrono::system_clock::time_point auth_blocked_until_{};
+};
+
+}  // namespace swr::huaweicloud

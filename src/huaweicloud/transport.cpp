@@ -1,0 +1,50 @@
+#include "huaweicloud/transport.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace swr::huaweicloud {
+
+namespace {
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+}  // namespace
+
+std::string HttpRequest::host() const {
+  std::string_view rest = base_url;
+  const std::size_t scheme = rest.find("://");
+  if (scheme != std::string_view::npos) rest.remove_prefix(scheme + 3);
+  const std::size_t slash = rest.find('/');
+  if (slash != std::string_view::npos) rest = rest.substr(0, slash);
+  return std::string(rest);
+}
+
+std::string HttpRequest::target() const {
+  std::string out = canonical_uri(path);
+  if (out.size() > 1) out.pop_back();  // signed with the trailing slash, sent without it
+  if (!query.empty()) {
+    out.push_back('?');
+    bool first = true;
+    for (const auto& [k, v] : query) {
+      if (!first) out.push_back('&');
+      first = false;
+      out += percent_encode(k);
+      out.push_back('=');
+      out += percent_encode(v);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace swr::huaweicloud

@@ -1,0 +1,51 @@
+// HTTP as the cloud client sees it: plain values in and out, no exceptions, no httplib types.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "huaweicloud/signer.h"
+
+namespace swr::huaweicloud {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string base_url;  // scheme://host[:port], no trailing slash
+  std::string path;      // decoded; each segment is percent-encoded on the wire
+  KeyValues query;       // decoded; percent-encoded on the wire exactly as signed
+  KeyValues headers;
+  std::string body;
+
+  std::string host() const;  // host[:port] from base_url, as the Host header carries it
+  std::string target() const;  // encoded path + query, as sent on the request line
+};
+
+struct HttpResponse {
+  int status = 0;  // 0: no response (see transport_error)
+  std::string transport_error;
+  KeyValues headers;
+  std::string body;
+
+  std::optional<std::string> header(std::string_view name) const;  // case-insensitive
+};
+
+struct TransportOptions {
+  std::string ca_file;  // added to the system store
+  std::chrono::milliseconds timeout{10'000};
+  std::size_t max_body_bytes = 32 * 1024 * 1024;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual HttpResponse send(const HttpRequest& request) = 0;
+};
+
+// cpp-httplib underneath: keeps a few keep-alive connections per host, verifies TLS.
+std::unique_ptr<Transport> make_httplib_transport(TransportOptions options);
+
+}  // namespace swr::huaweicloud

@@ -1,0 +1,301 @@
+#include "log/logger.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace swr::log {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length of the well-formed UTF-8 sequence starting at s[i] (RFC 3629 table: no overlongs, no
+// surrogates, nothing above U+10FFFF), or 0 if the byte there does not start one.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto in = [](unsigned char b, unsigned char lo, unsigned char hi) {
+    return b >= lo && b <= hi;
+  };
+  const unsigned char b0 = byte(0);
+  const std::size_t left = s.size() - i;
+  if (b0 < 0x80) return 1;
+  if (in(b0, 0xC2, 0xDF)) return left >= 2 && in(byte(1), 0x80, 0xBF) ? 2 : 0;
+  if (in(b0, 0xE0, 0xEF)) {
+    if (left < 3) return 0;
+    const unsigned char lo = b0 == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = b0 == 0xED ? 0x9F : 0xBF;
+    return in(byte(1), lo, hi) && in(byte(2), 0x80, 0xBF) ? 3 : 0;
+  }
+  if (in(b0, 0xF0, 0xF4)) {
+    if (left < 4) return 0;
+    const unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    return in(byte(1), lo, hi) && in(byte(2), 0x80, 0xBF) && in(byte(3), 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = utf8_sequence_length(s, i);
+    if (n == 0) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
+
+void append_unicode_escape(std::string& out, unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += "\\u00";
+  out += kHex[c >> 4];
+  out += kHex[c & 0xF];
+}
+
+void append_logfmt_value(std::string& out, std::string_view raw) {
+  const std::string value = valid_utf8(raw);
+  bool needs_quotes = false;
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == ' ' || c == '=' || c == '"' || is_control(c)) {
+      needs_quotes = true;
+      break;
+    }
+  }
+  if (!needs_quotes) {
+    out += value;
+    return;
+  }
+  out += '"';
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (is_control(c)) {
+          append_unicode_escape(out, c);
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void append_json_string(std::string& out, std::string_view raw) {
+  const std::string value = valid_utf8(raw);
+  out += '"';
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20) {
+          append_unicode_escape(out, c);
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+// Keys are written the same way as values so that a careless key cannot break the line either.
+void append_logfmt_key(std::string& out, std::string_view key) {
+  for (const char ch : valid_utf8(key)) {
+    const auto c = static_cast<unsigned char>(ch);
+    out += (c <= ' ' || c == '=' || c == '"' || c == 0x7F) ? '_' : ch;
+  }
+}
+
+void write_to_stderr(std::string_view line) {
+  std::string buffer;
+  buffer.reserve(line.size() + 1);
+  buffer.append(line);
+  buffer += '\n';
+  const char* data = buffer.data();
+  std::size_t left = buffer.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, data, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // Nowhere left to report a failure to log.
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+struct State {
+  std::atomic<Level> level{Level::kInfo};
+  std::atomic<Format> format{Format::kLogfmt};
+  std::mutex sink_mutex;  // Held while a line is written, so lines never interleave.
+  std::function<void(std::string_view)> sink = write_to_stderr;
+};
+
+State& state() {
+  static State instance;
+  return instance;
+}
+
+void emit(Level level, std::string_view msg, const Fields& fields) {
+  State& s = state();
+  if (!enabled(level)) return;
+  const std::string line = format_line(level, s.format.load(std::memory_order_relaxed),
+                                       format_timestamp(std::chrono::system_clock::now()), msg,
+                                       fields);
+  const std::lock_guard lock(s.sink_mutex);
+  s.sink(line);
+}
+
+}  // namespace
+
+std::optional<Level> parse_level(std::string_view text) {
+  if (text == "debug") return Level::kDebug;
+  if (text == "info") return Level::kInfo;
+  if (text == "warn") return Level::kWarn;
+  if (text == "error") return Level::kError;
+  return std::nullopt;
+}
+
+std::optional<Format> parse_format(std::string_view text) {
+  if (text == "logfmt") return Format::kLogfmt;
+  if (text == "json") return Format::kJson;
+  return std::nullopt;
+}
+
+std::string_view to_string(Level level) {
+  switch (level) {
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+void configure(Level level, Format format) {
+  state().level.store(level, std::memory_order_relaxed);
+  state().format.store(format, std::memory_order_relaxed);
+}
+
+void set_sink(std::function<void(std::string_view line)> sink) {
+  State& s = state();
+  const std::lock_guard lock(s.sink_mutex);
+  s.sink = sink ? std::move(sink) : write_to_stderr;
+}
+
+bool enabled(Level level) { return level >= state().level.load(std::memory_order_relaxed); }
+
+void debug(std::string_view msg, Fields fields) { emit(Level::kDebug, msg, fields); }
+void info(std::string_view msg, Fields fields) { emit(Level::kInfo, msg, fields); }
+void warn(std::string_view msg, Fields fields) { emit(Level::kWarn, msg, fields); }
+void error(std::string_view msg, Fields fields) { emit(Level::kError, msg, fields); }
+
+std::string format_line(Level level, Format format, std::string_view ts, std::string_view msg,
+                        const Fields& fields) {
+  std::string out;
+  out.reserve(64 + msg.size());
+  if (format == Format::kJson) {
+    out += "{\"level\":";
+    append_json_string(out, to_string(level));
+    out += ",\"ts\":";
+    append_json_string(out, ts);
+    out += ",\"msg\":";
+    append_json_string(out, msg);
+    for (const auto& [key, value] : fields) {
+      out += ',';
+      append_json_string(out, key);
+      out += ':';
+      append_json_string(out, value);
+    }
+    out += '}';
+    return out;
+  }
+  out += "level=";
+  out += to_string(level);
+  out += " ts=";
+  append_logfmt_value(out, ts);
+  out += " msg=";
+  append_logfmt_value(out, msg);
+  for (const auto& [key, value] : fields) {
+    out += ' ';
+    append_logfmt_key(out, key);
+    out += '=';
+    append_logfmt_value(out, value);
+  }
+  return out;
+}
+
+std::string format_timestamp(std::chrono::system_clock::time_point time) {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  const auto since_epoch = duration_cast<milliseconds>(time.time_since_epoch());
+  auto secs = duration_cast<seconds>(since_epoch);
+  auto millis = (since_epoch - secs).count();
+  if (millis < 0) {  // Before 1970: floor, so the fraction stays positive.
+    secs -= seconds(1);
+    millis += 1000;
+  }
+  const std::time_t t = static_cast<std::time_t>(secs.count());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(millis));
+  return buffer;
+}
+
+}  // namespace swr::log

@@ -1,0 +1,300 @@
+// Flags, wiring and signals: the only file that knows every concrete type.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <future>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collect/poller.h"
+#include "config/config_loader.h"
+#include "huaweicloud/authorizer.h"
+#include "huaweicloud/swr_client.h"
+#include "huaweicloud/transport.h"
+#include "log/logger.h"
+#include "metrics/api_metrics.h"
+#include "metrics/exposition.h"
+#include "metrics/process_metrics.h"
+#include "model/clock.h"
+#include "web/web_server.h"
+
+namespace {
+
+constexpr const char* kVersion = SWR_VERSION;
+constexpr const char* kRevision = SWR_REVISION;
+constexpr const char* kDefaultConfig = "/etc/swr-sync-exporter/config.toml";
+constexpr const char* kDefaultListen = ":10220";
+
+constexpr const char* kUsage = R"(usage: swr-sync-exporter [--config FILE] [--web.listen-address HOST:PORT]
+                         [--web.telemetry-path PATH] [--log.level debug|info|warn|error]
+                         [--log.format logfmt|json] [--once] [--check-config] [--version] [--help]
+
+Prometheus exporter for Huawei Cloud SWR image auto-sync jobs. Polls the SWR API in the
+background and serves the last result.
+
+  --config FILE                 configuration file (default /etc/swr-sync-exporter/config.toml)
+  --web.listen-address ADDR     where to serve (default :10220)
+  --web.telemetry-path PATH     path of the metrics (default /metrics)
+  --log.level LEVEL             debug, info, warn or error (default info)
+  --log.format FORMAT           logfmt or json (default logfmt)
+  --once                        run one poll cycle, print the metrics on stdout and exit:
+                                0 if every repository was fetched, 1 if not
+  --check-config                validate the configuration and exit: 0 if valid, 2 if not
+  --version                     print the version and exit
+  --help                        print this help and exit
+)";
+
+struct Flags {
+  std::string config = kDefaultConfig;
+  std::string listen = kDefaultListen;
+  std::string telemetry_path = "/metrics";
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+  bool once = false;
+  bool check_config = false;
+  bool version = false;
+  bool help = false;
+};
+
+// Accepts `--flag value` and `--flag=value`. Returns an error message on bad usage.
+std::optional<std::string> parse_flags(int argc, char** argv, Flags& flags) {
+  const std::map<std::string, std::string*> valued = {
+      {"--config", &flags.config},
+      {"--web.listen-address", &flags.listen},
+      {"--web.telemetry-path", &flags.telemetry_path},
+      {"--log.level", &flags.log_level},
+      {"--log.format", &flags.log_format}};
+  const std::map<std::string, bool*> switches = {{"--once", &flags.once},
+                                                 {"--check-config", &flags.check_config},
+                                                 {"--version", &flags.version},
+                                                 {"--help", &flags.help},
+                                                 {"-h", &flags.help}};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::optional<std::string> inline_value;
+    if (const auto eq = arg.find('='); eq != std::string::npos && arg.starts_with("--")) {
+      inline_value = arg.substr(eq + 1);
+      arg.resize(eq);
+    }
+    if (auto it = switches.find(arg); it != switches.end()) {
+      if (inline_value) return "flag " + arg + " takes no value";
+      *it->second = true;
+    } else if (auto v = valued.find(arg); v != valued.end()) {
+      if (inline_value) {
+        *v->second = *inline_value;
+      } else if (i + 1 < argc) {
+        *v->second = argv[++i];
+      } else {
+        return "flag " + arg + " needs a value";
+      }
+    } else {
+      return "unknown flag " + arg;
+    }
+  }
+  if (flags.telemetry_path.empty() || flags.telemetry_path.front() != '/') {
+    return "--web.telemetry-path must start with /";
+  }
+  return std::nullopt;
+}
+
+class ApiObserverToMetrics final : public swr::huaweicloud::ApiObserver {
+ public:
+  explicit ApiObserverToMetrics(swr::metrics::ApiMetrics& metrics) : metrics_(metrics) {}
+  void on_request(std::string_view api, std::string_view code, double seconds) override {
+    metrics_.record_request(api, code, seconds);
+  }
+  void on_token_expiry(double unix_seconds) override { metrics_.set_token_expiry(unix_seconds); }
+
+ private:
+  swr::metrics::ApiMetrics& metrics_;
+};
+
+std::unique_ptr<swr::huaweicloud::Authorizer> make_authorizer(
+    const swr::config::Config& config, swr::huaweicloud::Transport& transport,
+    swr::huaweicloud::ApiObserver& observer, swr::Clock& clock) {
+  namespace hc = swr::huaweicloud;
+  const swr::config::Auth& auth = config.auth;
+  switch (auth.method) {
+    case swr::config::AuthMethod::kAkSk:
+      return hc::make_aksk_authorizer({auth.access_key.value, auth.secret_key.value, ""},
+                                      config.huaweicloud.project_id, clock);
+    case swr::config::AuthMethod::kPassword:
+      return hc::make_password_authorizer(
+          {config.huaweicloud.iam_endpoint, auth.domain_name, auth.user_name, auth.password.value,
+           auth.project_name},
+          transport, observer, clock);
+    case swr::config::AuthMethod::kToken:
+      return hc::make_token_file_authorizer(auth.token_file, config.huaweicloud.iam_endpoint,
+                                            transport, observer, clock);
+  }
+  return nullptr;
+}
+
+std::vector<swr::RepositoryRef> repositories_of(const swr::config::Config& config) {
+  std::vector<swr::RepositoryRef> out;
+  for (const auto& target : config.targets) {
+    for (const auto& repository : target.repositories) {
+      out.push_back({target.organization, repository});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  if (auto error = parse_flags(argc, argv, flags)) {
+    std::cerr << "swr-sync-exporter: " << *error << "\n\n" << kUsage;
+    return 2;
+  }
+  if (flags.help) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (flags.version) {
+    std::cout << "swr-sync-exporter " << kVersion << " (revision " << kRevision << ")\n";
+    return 0;
+  }
+  const auto level = swr::log::parse_level(flags.log_level);
+  const auto format = swr::log::parse_format(flags.log_format);
+  if (!level || !format) {
+    std::cerr << "swr-sync-exporter: " << (!level ? "--log.level must be debug, info, warn or error"
+                                                   : "--log.format must be logfmt or json")
+              << "\n";
+    return 2;
+  }
+  swr::log::configure(*level, *format);
+
+  const swr::config::LoadResult loaded =
+      swr::config::load_config_file(flags.config, swr::config::process_environment());
+  for (const std::string& warning : loaded.warnings) {
+    swr::log::warn("configuration", {{"file", flags.config}, {"err", warning}});
+  }
+  if (!loaded.config) {
+    std::cerr << loaded.error->to_string() << "\n";
+    return 2;
+  }
+  if (flags.check_config) {
+    std::cout << flags.config << ": configuration is valid\n";
+    return 0;
+  }
+  const swr::config::Config& config = *loaded.config;
+
+  // Signals go to the thread that waits for them, never to the workers.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  swr::SystemClock clock;
+  swr::metrics::ApiMetrics api_metrics;
+  ApiObserverToMetrics observer(api_metrics);
+  auto transport = swr::huaweicloud::make_httplib_transport(
+      {config.huaweicloud.ca_file, config.scrape.timeout, 32 * 1024 * 1024});
+  auto authorizer = make_authorizer(config, *transport, observer, clock);
+  swr::huaweicloud::SwrClient client(config.huaweicloud.swr_endpoint, *transport, *authorizer,
+                                     observer, clock);
+  swr::collect::Poller poller({repositories_of(config), config.scrape.page_size,
+                               config.scrape.concurrency, config.metrics.duration_buckets,
+                               config.metrics.duration_labels},
+                              client, clock);
+  const std::string version = kVersion;
+  const std::string revision = kRevision;
+  swr::metrics::ExpositionCache cache([&] {
+    std::vector<prometheus::MetricFamily> families = api_metrics.collect();
+    families.push_back(swr::metrics::build_info_family(version, revision));
+    for (auto& family : swr::metrics::collect_process_metrics()) {
+      families.push_back(std::move(family));
+    }
+    return families;
+  });
+
+  swr::log::info("starting", {{"version", version},
+                              {"revision", revision},
+                              {"config", flags.config},
+                              {"repositories", std::to_string(repositories_of(config).size())}});
+
+  if (flags.once) {
+    std::stop_source never;
+    const swr::collect::CycleReport report = poller.run_cycle(never.get_token());
+    cache.publish(*poller.snapshot());
+    std::cout << *cache.current(false).text << std::flush;
+    swr::log::info("cycle done", {{"repositories", std::to_string(report.repositories)},
+                                  {"failed", std::to_string(report.failed)},
+                                  {"jobs", std::to_string(report.jobs)},
+                                  {"requests", std::to_string(report.requests)},
+                                  {"seconds", std::to_string(report.seconds)}});
+    return report.failed == 0 ? 0 : 1;
+  }
+
+  swr::web::WebOptions web_options;
+  web_options.listen_address = flags.listen;
+  web_options.telemetry_path = flags.telemetry_path;
+  web_options.version = version;
+  std::atomic<bool> ready{false};
+  swr::web::WebServer server(
+      web_options,
+      [&] {
+        const swr::metrics::Rendered r = cache.current(true);
+        return swr::web::Exposition{r.text, r.gzip};
+      },
+      [&] { return ready.load(); });
+  if (auto error = server.bind()) {
+    swr::log::error("cannot listen", {{"address", flags.listen}, {"err", *error}});
+    return 1;
+  }
+  swr::log::info("listening", {{"address", flags.listen},
+                               {"port", std::to_string(server.port())},
+                               {"telemetry_path", flags.telemetry_path}});
+
+  // A request in flight may take up to scrape.timeout; shutdown does not wait for it that long.
+  std::stop_source stop_polling;
+  std::promise<void> poll_loop_done;
+  std::future<void> poll_loop_finished = poll_loop_done.get_future();
+  std::thread poll_loop([&, stop = stop_polling.get_token()] {
+    while (!stop.stop_requested()) {
+      const auto started = std::chrono::steady_clock::now();
+      const swr::collect::CycleReport report = poller.run_cycle(stop);
+      if (report.stopped) break;
+      cache.publish(*poller.snapshot());
+      ready = true;
+      swr::log::info("cycle done", {{"repositories", std::to_string(report.repositories)},
+                                    {"failed", std::to_string(report.failed)},
+                                    {"jobs", std::to_string(report.jobs)},
+                                    {"requests", std::to_string(report.requests)},
+                                    {"seconds", std::to_string(report.seconds)}});
+      const auto elapsed = std::chrono::steady_clock::now() - started;
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+          config.scrape.interval - elapsed);
+      if (wait.count() > 0 && !clock.sleep_for(wait, stop)) break;
+    }
+    poll_loop_done.set_value();
+  });
+  std::thread web_thread([&] { server.run(); });
+
+  int received = 0;
+  sigwait(&signals, &received);
+  swr::log::info("stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  stop_polling.request_stop();
+  server.stop();
+  web_thread.join();
+  if (poll_loop_finished.wait_for(std::chrono::milliseconds(1500)) != std::future_status::ready) {
+    swr::log::warn("a request was still in flight; exiting without waiting for it");
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
+  poll_loop.join();
+  swr::log::info("stopped");
+  return 0;
+}

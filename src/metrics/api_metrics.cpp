@@ -1,0 +1,55 @@
+#include "metrics/api_metrics.h"
+
+namespace swr::metrics {
+
+namespace {
+const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {0.05, 0.1, 0.25, 0.5, 1,
+                                                                  2.5,  5,   10,   30};
+}  // namespace
+
+ApiMetrics::ApiMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(prometheus::BuildCounter()
+                    .Name("swr_exporter_api_requests_total")
+                    .Help("Requests to Huawei Cloud by call (sync_job, token, namespaces, repos) and "
+                          "HTTP status (network for transport errors)")
+                    .Register(*registry_)),
+      latency_(prometheus::BuildHistogram()
+                   .Name("swr_exporter_api_request_duration_seconds")
+                   .Help("Latency of requests to Huawei Cloud by call")
+                   .Register(*registry_)),
+      token_expiry_(prometheus::BuildGauge()
+                        .Name("swr_exporter_token_expiry_timestamp_seconds")
+                        .Help("Expiry of the IAM token in use (password and token methods)")
+                        .Register(*registry_)) {}
+
+void ApiMetrics::record_request(std::string_view api, std::string_view code, double seconds) {
+  requests_.Add({{"api", std::string(api)}, {"code", std::string(code)}}).Increment();
+  latency_.Add({{"api", std::string(api)}}, kLatencyBuckets).Observe(seconds);
+}
+
+void ApiMetrics::set_token_expiry(double unix_seconds) { token_expiry_.Add({}).Set(unix_seconds); }
+
+std::vector<prometheus::MetricFamily> ApiMetrics::collect() const {
+  std::vector<prometheus::MetricFamily> out;
+  for (auto& family : registry_->Collect()) {
+    // An empty family would print HELP and TYPE with no samples; leave it out.
+    if (!family.metric.empty()) out.push_back(std::move(family));
+  }
+  return out;
+}
+
+prometheus::MetricFamily build_info_family(const std::string& version,
+                                           const std::string& revision) {
+  prometheus::MetricFamily family;
+  family.name = "swr_exporter_build_info";
+  family.help = "Version and revision of swr-sync-exporter, value 1";
+  family.type = prometheus::MetricType::Gauge;
+  prometheus::ClientMetric m;
+  m.label = {{"revision", revision}, {"version", version}};
+  m.gauge.value = 1;
+  family.metric.push_back(std::move(m));
+  return family;
+}
+
+}  // namespace swr::metrics

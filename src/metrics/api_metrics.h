@@ -1,0 +1,34 @@
+// The exporter's own accounting of its calls to Huawei Cloud, updated as calls happen.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace swr::metrics {
+
+class ApiMetrics {
+ public:
+  ApiMetrics();
+  void record_request(std::string_view api, std::string_view code, double seconds);
+  void set_token_expiry(double unix_seconds);
+  std::vector<prometheus::MetricFamily> collect() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Family<prometheus::Gauge>& token_expiry_;
+};
+
+// swr_exporter_build_info{version, revision} 1
+prometheus::MetricFamily build_info_family(const std::string& version, const std::string& revision);
+
+}  // namespace swr::metrics

@@ -1,0 +1,38 @@
+// Time as an injected dependency, so tests never sleep on the real clock.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+
+namespace swr {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::system_clock::time_point now() const = 0;
+  // Waits for `duration` or until `stop` is requested; false when stopped.
+  virtual bool sleep_for(std::chrono::milliseconds duration, std::stop_token stop) = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::now();
+  }
+  bool sleep_for(std::chrono::milliseconds duration, std::stop_token stop) override {
+    std::unique_lock lock(mutex_);
+    return !cv_.wait_for(lock, stop, duration, [] { return false; }) && !stop.stop_requested();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any cv_;
+};
+
+inline double to_unix_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+}  // namespace swr

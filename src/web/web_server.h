@@ -1,0 +1,77 @@
+// The HTTP front end: /, the telemetry path, /-/healthy and /-/ready. It serves the bytes it is
+// handed and knows nothing of metrics; cpp-httplib stays inside web_server.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace swr::web {
+
+// One rendering of the exposition: the text and, when the producer made one, its gzip encoding.
+struct Exposition {
+  std::shared_ptr<const std::string> text;
+  std::shared_ptr<const std::string> gzip;  // may be null
+};
+
+struct WebOptions {
+  // "HOST:PORT", "[IPV6]:PORT" or ":PORT" (all interfaces); port 0 picks a free port.
+  std::string listen_address = ":9";
+  std::string telemetry_path = "/metrics";
+  std::string version;  // shown on the landing page
+  // Worker threads; each serves one connection at a time, so this also caps concurrent
+  // connections. Further accepted connections wait in a queue of the same length, then in the
+  // kernel's listen backlog.
+  int max_connections = 8;
+  // Deadline for reading a whole request (line, headers and any body), counted from its first
+  // byte; and for writing a whole response.
+  std::chrono::milliseconds read_timeout{10000};
+  std::chrono::milliseconds write_timeout{10000};
+  // How long an idle keep-alive connection is kept, and how many requests it may carry.
+  std::chrono::milliseconds keep_alive_timeout{5000};
+  std::size_t keep_alive_max_requests = 100;
+  // Cap on the request line plus headers; a request over it is answered 400 and its connection
+  // closed.
+  std::size_t max_header_bytes = 8192;
+};
+
+class WebServer {
+ public:
+  WebServer(WebOptions options, std::function<Exposition()> exposition,
+            std::function<bool()> ready);
+  ~WebServer();
+  WebServer(const WebServer&) = delete;
+  WebServer& operator=(const WebServer&) = delete;
+
+  // Checks the options and binds the listening socket. On failure returns a message naming the
+  // address and the reason (bad address, port in use, permission denied, ...).
+  std::optional<std::string> bind();
+  // The bound port, once bind() succeeded; 0 before.
+  int port() const;
+  // Serves until stop(); returns at once if stop() came first. Call after a successful bind().
+  void run();
+  // Safe from any thread (not from a signal handler) and before run(). Closes the listener and
+  // wakes every connection, so run() returns promptly even with idle keep-alive or stalled
+  // clients; a response being written is cut off.
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Splits a listen address into host and port. The host is empty for ":PORT" (all interfaces) and
+// has no brackets for "[::1]:PORT". Rejects a missing or out-of-range port and an unbracketed
+// IPv6 host.
+std::optional<std::pair<std::string, int>> parse_listen_address(std::string_view address);
+
+// Whether an Accept-Encoding header value allows gzip (RFC 9110 12.5.3): "gzip" or "x-gzip", or
+// failing that "*", with a q-value above 0. An empty or absent header allows none.
+bool accepts_gzip(std::string_view accept_encoding);
+
+}  // namespace swr::web

@@ -1,0 +1,116 @@
+#include <doctest/doctest.h>
+
+#include "huaweicloud/signer.h"
+
+using namespace swr::huaweicloud;
+
+namespace {
+
+std::string signature_of(const std::string& authorization) {
+  const auto parsed = parse_authorization(authorization);
+  REQUIRE(parsed);
+  return parsed->signature;
+}
+
+}  // namespace
+
+TEST_CASE("the canonical request of the first published vector matches the guide") {
+  SignableRequest r{"GET", "/resources", {{"size", "1"}},
+                    {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}},
+                    ""};
+  CHECK(canonical_request(r, signed_header_names(r.headers)) ==
+        "GET\n/resources/\nsize=1\nhost:service.endpoint.myhuaweicloud.com\n"
+        "x-sdk-date:20200608T023900Z\n\nhost;x-sdk-date\n"
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("every published SDK-HMAC-SHA256 vector") {
+  struct Vector {
+    const char* name;
+    SignableRequest request;
+    const char* access_key;
+    const char* secret_key;
+    const char* signed_headers;
+    const char* signature;
+  };
+  const Vector vectors[] = {
+      {"GET with query",
+       {"GET", "/resources", {{"size", "1"}},
+        {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}}, ""},
+       "AccessKey", "SecretKey", "host;x-sdk-date",
+       "cfb4171acec81de07d50e53d57eb77edd537414d66ddb1d7d780f128e12cd842"},
+      {"POST with body",
+       {"POST", "/resources", {{"size", "1"}},
+        {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}},
+        R"({"name":"test","id":1})"},
+       "AccessKey", "SecretKey", "host;x-sdk-date",
+       "436b1ac0a1ae03705934bb70ef2f2e09f7bfed2117d731a38235053199323a1f"},
+      {"VPC listing",
+       {"GET", "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs",
+        {{"limit", "2"}, {"marker", "13551d6b-755d-4757-b956-536f674975c0"}},
+        {{"Host", "service.region.example.com"}, {"X-Sdk-Date", "20191115T033655Z"}}, ""},
+       "AccessKey", "SecretKey", "host;x-sdk-date",
+       "fd95e7da6f695cfb4cabbb9d6b0968aec155bc576b064835282473539ae9ea1d"},
+      {"the guide's example with Content-Type",
+       {"GET", "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs",
+        {{"limit", "2"}, {"marker", "13551d6b-755d-4757-b956-536f674975c0"}},
+        {{"Content-Type", "application/json"},
+         {"Host", "service.region.example.com"},
+         {"X-Sdk-Date", "20191115T033655Z"}},
+        ""},
+       "QTWAOYTTINDUT2QVKYUC", "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",
+       "content-type;host;x-sdk-date",
+       "7be6668032f70418fcc22abc52071e57aff61b84a1d2381bb430d6870f4f6ebe"},
+  };
+  for (const Vector& v : vectors) {
+    CAPTURE(v.name);
+    const std::string header = authorization_header(v.access_key, v.secret_key, v.request);
+    CHECK(header == std::string("SDK-HMAC-SHA256 Access=") + v.access_key +
+                        ", SignedHeaders=" + v.signed_headers + ", Signature=" + v.signature);
+    CHECK(signature_of(header) == v.signature);
+  }
+}
+
+TEST_CASE("a different secret key gives a different signature") {
+  SignableRequest r{"GET", "/resources", {{"size", "1"}},
+                    {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}},
+                    ""};
+  CHECK(signature_of(authorization_header("AccessKey", "SecretKey2", r)) !=
+        "cfb4171acec81de07d50e53d57eb77edd537414d66ddb1d7d780f128e12cd842");
+}
+
+TEST_CASE("canonical URI and query encoding") {
+  CHECK(canonical_uri("") == "/");
+  CHECK(canonical_uri("/") == "/");
+  CHECK(canonical_uri("/v2/manage/namespaces/team-a/repos/team$app/sync_job") ==
+        "/v2/manage/namespaces/team-a/repos/team%24app/sync_job/");
+  CHECK(canonical_uri("/a b/~x.y_z-") == "/a%20b/~x.y_z-/");
+  CHECK(canonical_query({{"filter", "limit::100|offset::0|order::desc"}}) ==
+        "filter=limit%3A%3A100%7Coffset%3A%3A0%7Corder%3A%3Adesc");
+  CHECK(canonical_query({{"b", "2"}, {"a", ""}, {"a b", "x y"}}) == "a=&a%20b=x%20y&b=2");
+  CHECK(percent_encode("\xE4\xB8\xAD") == "%E4%B8%AD");
+}
+
+TEST_CASE("headers with an underscore are not signed") {
+  const auto names = signed_header_names(
+      {{"X-Sdk-Date", "x"}, {"Host", "h"}, {"X_Custom", "y"}, {"Content-Type", "a"}});
+  CHECK(names == std::vector<std::string>{"content-type", "host", "x-sdk-date"});
+}
+
+TEST_CASE("parse_authorization") {
+  const auto ok = parse_authorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=abc");
+  REQUIRE(ok);
+  CHECK(ok->access_key == "AK");
+  CHECK(ok->signed_headers == std::vector<std::string>{"host", "x-sdk-date"});
+  CHECK(ok->signature == "abc");
+  CHECK_FALSE(parse_authorization("AWS4-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=abc"));
+  CHECK_FALSE(parse_authorization("SDK-HMAC-SHA256 Access=AK, Signature=abc"));
+  CHECK_FALSE(parse_authorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=abc, X=1"));
+  CHECK_FALSE(parse_authorization(""));
+}
+
+TEST_CASE("equal_constant_time") {
+  CHECK(equal_constant_time("abc", "abc"));
+  CHECK_FALSE(equal_constant_time("abc", "abd"));
+  CHECK_FALSE(equal_constant_time("abc", "abcd"));
+}
