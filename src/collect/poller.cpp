@@ -63,6 +63,19 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
                  {"api", "sync_job"},
                  {"err", warning}});
     }
+    if (!fetch.ok && fetch.failure.not_found) {
+      // Deleted, or never there: nothing of it stays on /metrics but its _up of 0.
+      ++report.failed;
+      state = RepositoryState{};
+      state.ref = repos[i];
+      ledger_.forget(repos[i]);
+      log::warn("the repository does not exist; dropping its series",
+                {{"organization", repos[i].organization},
+                 {"repository", repos[i].repository},
+                 {"api", "sync_job"},
+                 {"err", fetch.failure.message}});
+      continue;
+    }
     if (!fetch.ok) {
       ++report.failed;
       state.up = false;

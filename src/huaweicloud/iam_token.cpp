@@ -20,9 +20,6 @@ using Clock_ = std::chrono::system_clock;
 constexpr auto kRefusedBackoff = std::chrono::minutes(5);
 constexpr auto kRenewRetry = std::chrono::seconds(30);
 
-std::int64_t to_us(Clock_::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
 
 std::string status_code(const HttpResponse& r) {
   return r.status == 0 ? "network" : std::to_string(r.status);

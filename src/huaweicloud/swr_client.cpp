@@ -150,7 +150,7 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
     }
 
     if (!is_retryable(response, error) || attempt >= policy_.max_attempts || !budget_.take()) {
-      return {std::nullopt, {std::string(what) + ": " + reason, false}};
+      return {std::nullopt, {std::string(what) + ": " + reason, false, response.status == 404}};
     }
     std::chrono::milliseconds delay = backoff_delay(policy_, attempt, jitter_unit());
     if (response.status == 429 || is_throttling_code(error.code)) {

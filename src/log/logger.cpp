@@ -187,9 +187,9 @@ State& state() {
 void emit(Level level, std::string_view msg, const Fields& fields) {
   State& s = state();
   if (!enabled(level)) return;
-  const std::string line = format_line(level, s.format.load(std::memory_order_relaxed),
-                                       format_timestamp(std::chrono::system_clock::now()), msg,
-                                       fields);
+  const std::string line =
+      format_line(level, s.format.load(std::memory_order_relaxed),
+                  format_timestamp(std::chrono::system_clock::now()), msg, fields);
   const std::lock_guard lock(s.sink_mutex);
   s.sink(line);
 }
@@ -291,7 +291,7 @@ std::string format_timestamp(std::chrono::system_clock::time_point time) {
   const std::time_t t = static_cast<std::time_t>(secs.count());
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buffer[40];
+  char buffer[64];  // room for any int year, to keep -Wformat-truncation quiet
   std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(millis));

@@ -101,7 +101,8 @@ std::optional<std::uint64_t> parse_boot_time(std::string_view proc_stat) {
     if (line.starts_with(kKey)) {
       std::string_view value = line.substr(kKey.size());
       while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\r')) value.remove_suffix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\r'))
+        value.remove_suffix(1);
       return parse_int<std::uint64_t>(value);
     }
     pos = end + 1;
@@ -120,10 +121,9 @@ std::vector<prometheus::MetricFamily> collect_process_metrics() {
 
     if (stat && ticks_per_second > 0) {
       const double ticks = static_cast<double>(ticks_per_second);
-      families.push_back(family("process_cpu_seconds_total",
-                                "Total user and system CPU time spent in seconds.",
-                                MetricType::Counter,
-                                static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks));
+      families.push_back(family(
+          "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+          MetricType::Counter, static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks));
     }
     if (const auto fds = count_open_fds()) {
       families.push_back(

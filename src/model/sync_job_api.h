@@ -21,6 +21,7 @@ struct JobPage {
 struct ApiFailure {
   std::string message;  // names the call, the HTTP status or transport error, the API's code
   bool authentication = false;  // the credentials were refused: do not keep trying this cycle
+  bool not_found = false;       // 404: the organization or repository does not exist (any more)
 };
 
 struct PageResult {

@@ -155,11 +155,6 @@ std::string bind_failure_reason(const std::string& host, int port) {
   return reason;
 }
 
-std::string format_address(const std::string& host, int port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 // httplib's default pool queues without limit; this one makes the accept loop wait instead, so
 // excess clients stay in the kernel's backlog rather than piling up open sockets here.
 class BoundedThreadPool final : public httplib::TaskQueue {
@@ -263,8 +258,10 @@ class Connection final : public httplib::Stream {
 
   ssize_t write(const char* ptr, size_t size) override {
     if (!is_writable()) return -1;
-    const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
-    return n < 0 && errno == EAGAIN ? 0 : n;
+    // Non-blocking, so a large write cannot outlast the deadline or a stop; httplib calls again
+    // after a short write.
+    const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : n;
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -363,6 +360,10 @@ class WebServer::Impl final : public httplib::Server {
       const int yes = 1;
       ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
+    // httplib sets these as SO_RCVTIMEO/SO_SNDTIMEO on accepted sockets; Connection enforces the
+    // exact deadlines with poll().
+    set_read_timeout(std::chrono::ceil<std::chrono::seconds>(options_.read_timeout));
+    set_write_timeout(std::chrono::ceil<std::chrono::seconds>(options_.write_timeout));
     // These only shape the Keep-Alive response header; the loop below enforces them.
     set_keep_alive_max_count(std::max<std::size_t>(1, options_.keep_alive_max_requests));
     set_keep_alive_timeout(std::max<time_t>(
@@ -392,10 +393,11 @@ class WebServer::Impl final : public httplib::Server {
     const auto& [host, port] = *address;
     if (stopping_) return fail("server is stopping");
     // All interfaces: dual-stack when the kernel has IPv6, IPv4 otherwise.
-    std::vector<std::string> hosts = host.empty() ? std::vector<std::string>{"::", "0.0.0.0"}
-                                                  : std::vector<std::string>{host};
+    std::vector<std::string> hosts =
+        host.empty() ? std::vector<std::string>{"::", "0.0.0.0"} : std::vector<std::string>{host};
     for (const auto& candidate : hosts) {
-      const int bound = port == 0 ? bind_to_any_port(candidate) : bind_internal_port(candidate, port);
+      const int bound =
+          port == 0 ? bind_to_any_port(candidate) : bind_internal_port(candidate, port);
       if (bound > 0) {
         port_ = bound;
         return std::nullopt;
@@ -411,7 +413,7 @@ class WebServer::Impl final : public httplib::Server {
     listen_after_bind();
   }
 
-  // Only atomics, eventfd write, shutdown and close: safe from any thread or a signal handler.
+  // Only lock-free atomics, write(), shutdown() and close(): async-signal-safe.
   void stop_all() {
     stopping_ = true;
     if (wake_fd_ >= 0) {
@@ -430,6 +432,10 @@ class WebServer::Impl final : public httplib::Server {
     return bind_to_port(host, port) ? port : -1;
   }
 
+  // Every body is small and generated per request, so Range is ignored (RFC 9110 14.2 allows it).
+  // httplib would otherwise slice bodies even of responses that set their status explicitly.
+  static void ignore_ranges(httplib::Request& req) { req.ranges.clear(); }
+
   bool process_and_close_socket(socket_t fd) override {
     Connection connection(fd, wake_fd_, options_);
     current_connection = &connection;
@@ -441,7 +447,7 @@ class WebServer::Impl final : public httplib::Server {
       connection.start_request();
       const bool last = served + 1 == max_requests;
       bool client_closes = false;
-      ok = process_request(connection, last, client_closes, nullptr);
+      ok = process_request(connection, last, client_closes, ignore_ranges);
       if (!ok || client_closes || !connection.usable()) break;
     }
     current_connection = nullptr;

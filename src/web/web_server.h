@@ -55,9 +55,9 @@ class WebServer {
   int port() const;
   // Serves until stop(); returns at once if stop() came first. Call after a successful bind().
   void run();
-  // Safe from any thread (not from a signal handler) and before run(). Closes the listener and
-  // wakes every connection, so run() returns promptly even with idle keep-alive or stalled
-  // clients; a response being written is cut off.
+  // Safe from any thread, from a signal handler (async-signal-safe) and before run(). Closes the
+  // listener and wakes every connection, so run() returns promptly even with idle keep-alive or
+  // stalled clients; a response being written is cut off. Final: the server cannot be restarted.
   void stop();
 
  private:

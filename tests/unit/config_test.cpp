@@ -283,7 +283,9 @@ TEST_CASE("explicit endpoints") {
         {"http://127.0.0.2:9000/", "http://127.0.0.2:9000"},
         {"http://[::1]:8080", "http://[::1]:8080"},
     };
-    for (const auto& [url, resolved] : cases) {
+    for (const auto& entry : cases) {
+      const auto& url = entry.first;
+      const auto& resolved = entry.second;
       CAPTURE(url);
       const LoadResult result = endpoint(url);
       REQUIRE(result.config.has_value());
@@ -304,7 +306,9 @@ TEST_CASE("explicit endpoints") {
         {"https://swr.example.com:0", "invalid port"},
         {"https://swr.example.com:99999", "invalid port"},
     };
-    for (const auto& [url, fragment] : cases) {
+    for (const auto& entry : cases) {
+      const auto& url = entry.first;
+      const auto& fragment = entry.second;
       CAPTURE(url);
       const LoadResult result = endpoint(url);
       REQUIRE(result.error.has_value());
@@ -512,7 +516,9 @@ TEST_CASE("secret values never appear in errors or warnings") {
       {with_auth("[auth]\naccess_key = \"AK\"\nsecret_key = \"" + secret + "\"\nsecret_ky = 1\n"),
        fake_env()},
   };
-  for (const auto& [text, env] : cases) {
+  for (const auto& entry : cases) {
+    const auto& text = entry.first;
+    const auto& env = entry.second;
     CAPTURE(text);
     const LoadResult result = load(text, env);
     REQUIRE(result.error.has_value());
@@ -563,7 +569,9 @@ TEST_CASE("parse_duration") {
         {"1h", 3'600'000}, {"1m30s", 90'000},  {"1h2m3s4ms", 3'723'004}, {"90s", 90'000},
         {"0h1s", 1'000},   {"1s500ms", 1'500},
     };
-    for (const auto& [text, ms] : cases) {
+    for (const auto& entry : cases) {
+      const auto& text = entry.first;
+      const auto& ms = entry.second;
       CAPTURE(text);
       CHECK(parse_duration(text) == milliseconds(ms));
     }
@@ -616,7 +624,9 @@ TEST_CASE("duration buckets") {
        "(5): buckets must be strictly increasing"},
       {"[10, 2.5]", "test.toml:7:25: metrics.duration_buckets[1] = 2.5 is not greater"},
   };
-  for (const auto& [list, error] : bad) {
+  for (const auto& entry : bad) {
+    const auto& list = entry.first;
+    const auto& error = entry.second;
     CAPTURE(list);
     CHECK(
         load_error(config_with("[metrics]\nduration_buckets = " + list + "\n")).starts_with(error));
@@ -679,7 +689,9 @@ TEST_CASE("targets") {
          "test.toml:10:16: targets[1].organization \"a\" is already listed in targets[0] (line 7): "
          "merge the repositories into one [[targets]]"},
     };
-    for (const auto& [targets, error] : cases) {
+    for (const auto& entry : cases) {
+      const auto& targets = entry.first;
+      const auto& error = entry.second;
       CAPTURE(targets);
       CHECK(load_error(with_targets(targets)).starts_with(error));
     }

@@ -65,20 +65,25 @@ TEST_CASE("logfmt lines") {
        "m",
        {{"err", R"(say "hi" a=b c\d)"}},
        R"(level=info ts=2024-05-01T12:34:56.789Z msg=m err="say \"hi\" a=b c\\d")"},
-      {"backslash alone stays bare", "m", {{"path", R"(a\b)"}}, R"(level=info ts=)"
-                                                                  R"(2024-05-01T12:34:56.789Z )"
-                                                                  R"(msg=m path=a\b)"},
+      {"backslash alone stays bare",
+       "m",
+       {{"path", R"(a\b)"}},
+       R"(level=info ts=2024-05-01T12:34:56.789Z msg=m path=a\b)"},
       {"newline and control characters",
        "line1\nline2",
        {{"err", std::string("a\tb\x01", 4)}},
        R"(level=info ts=2024-05-01T12:34:56.789Z msg="line1\nline2" err="a\tb\u0001")"},
-      {"empty value", "m", {{"request_id", ""}}, "level=info ts=2024-05-01T12:34:56.789Z msg=m "
-                                                 "request_id="},
+      {"empty value",
+       "m",
+       {{"request_id", ""}},
+       "level=info ts=2024-05-01T12:34:56.789Z msg=m request_id="},
       {"invalid utf-8 becomes U+FFFD",
        "m",
        {{"body", "ok\xff\xc3("}},
        "level=info ts=2024-05-01T12:34:56.789Z msg=m body=ok\xEF\xBF\xBD\xEF\xBF\xBD("},
-      {"valid multi-byte utf-8 is kept", "m", {{"repo", "r\xC3\xA9po-\xF0\x9F\x90\xB3"}},
+      {"valid multi-byte utf-8 is kept",
+       "m",
+       {{"repo", "r\xC3\xA9po-\xF0\x9F\x90\xB3"}},
        "level=info ts=2024-05-01T12:34:56.789Z msg=m repo=r\xC3\xA9po-\xF0\x9F\x90\xB3"},
   };
   for (const auto& row : rows) {
@@ -98,10 +103,11 @@ TEST_CASE("json lines") {
         R"({"level":"error","ts":"2024-05-01T12:34:56.789Z","msg":"q\"b\\",)"
         "\"err\":\"a\\nb\\u001f\x7f\"}");
   // Overlong encoding, lone surrogate and a truncated sequence are each replaced.
-  CHECK(swr::log::format_line(Level::kDebug, Format::kJson, kTs, "\xC0\xAF|\xED\xA0\x80|\xE2\x82",
-                              {}) ==
-        "{\"level\":\"debug\",\"ts\":\"2024-05-01T12:34:56.789Z\",\"msg\":\""
-        "\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD\"}");
+  CHECK(
+      swr::log::format_line(Level::kDebug, Format::kJson, kTs, "\xC0\xAF|\xED\xA0\x80|\xE2\x82",
+                            {}) ==
+      "{\"level\":\"debug\",\"ts\":\"2024-05-01T12:34:56.789Z\",\"msg\":\""
+      "\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD|\xEF\xBF\xBD\xEF\xBF\xBD\"}");
 }
 
 TEST_CASE("format_timestamp is RFC 3339 UTC with milliseconds") {

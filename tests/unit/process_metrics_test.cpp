@@ -1,11 +1,11 @@
+#include "metrics/process_metrics.h"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <ctime>
 #include <string>
-
-#include "metrics/process_metrics.h"
 
 namespace {
 
@@ -20,8 +20,8 @@ constexpr std::string_view kStatLine =
 
 const prometheus::MetricFamily* find(const std::vector<prometheus::MetricFamily>& families,
                                      std::string_view name) {
-  const auto it = std::find_if(families.begin(), families.end(),
-                               [&](const auto& f) { return f.name == name; });
+  const auto it =
+      std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.name == name; });
   return it == families.end() ? nullptr : &*it;
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the build and the tests need. Does nothing when all are there.
+# Usage: scripts/install-deps.sh [--build-only]   (--build-only: skip what only the tests need)
+set -euo pipefail
+
+build_packages=(
+  build-essential cmake pkg-config git ca-certificates
+  prometheus-cpp-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  rapidjson-dev libtomlplusplus-dev doctest-dev
+)
+test_packages=(
+  clang clang-format prometheus curl
+)
+
+packages=("${build_packages[@]}")
+if [[ "${1:-}" != "--build-only" ]]; then
+  packages+=("${test_packages[@]}")
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,145 @@
+#include "sim_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "error_bodies.h"
+#include "http_util.h"
+#include "routes.h"
+#include "sim_state.h"
+
+namespace swr::sim {
+
+namespace {
+
+WorldData build_world(const SimConfig& config, const Identity& identity, std::int64_t now_us) {
+  if (config.data.empty()) {
+    GenerationParams params;
+    params.seed = config.seed;
+    params.organizations = config.organizations;
+    params.repositories = config.repositories;
+    params.jobs = config.jobs;
+    params.churning = config.churn_interval_ms > 0;
+    return generate_world(params, identity, now_us);
+  }
+  std::ifstream in(config.data, std::ios::binary);
+  if (!in) throw ConfigError("data: cannot read `" + config.data + "`");
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return parse_world_json(text.str(), identity, now_us);
+  } catch (const WorldError& e) {
+    throw ConfigError("data: " + config.data + ": " + e.what());
+  }
+}
+
+// Per-thread start time of the request being served, for the access log.
+thread_local std::chrono::steady_clock::time_point request_started;
+
+}  // namespace
+
+Identity identity_for(const Credentials& credentials) {
+  return {huaweicloud::hex_sha256("domain:" + credentials.domain_name).substr(0, 32),
+          credentials.domain_name,
+          huaweicloud::hex_sha256("user:" + credentials.user_name).substr(0, 32),
+          credentials.user_name};
+}
+
+SimServer::SimServer(SimConfig config, Clock clock) {
+  const Identity identity = identity_for(config.credentials);
+  WorldData world = build_world(config, identity, clock());
+  state_ = std::make_unique<SimState>(std::move(config), std::move(clock), identity,
+                                      std::move(world));
+  server_ = std::make_unique<httplib::Server>();
+  httplib::Server& server = *server_;
+  SimState& state = *state_;
+
+  server.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  server.set_payload_max_length(64 * 1024 * 1024);
+  server.set_pre_routing_handler([&state](const httplib::Request&, httplib::Response& res) {
+    request_started = std::chrono::steady_clock::now();
+    res.set_header(kRequestIdHeader, state.next_request_id());
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Unknown paths get the gateway's answer; handlers' own error bodies are left alone.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [&state](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    state.stats.count(Endpoint::kOther);
+    res.set_content(apig_error_body("APIG.0101",
+                                    "The API does not exist or has not been published in the "
+                                    "environment",
+                                    request_id_of(res)),
+                    kJsonType);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  if (state.config.verbose) {
+    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - request_started);
+      // Path only: no query, no headers, no body, so no secret reaches the log.
+      std::ostringstream line;
+      line << "swr-sim: " << req.method << ' ' << req.path << ' ' << res.status << ' '
+           << static_cast<double>(elapsed.count()) / 1000.0 << "ms\n";
+      std::cerr << line.str() << std::flush;
+    });
+  }
+  add_iam_routes(server, state);
+  add_swr_routes(server, state);
+  add_admin_routes(server, state);
+}
+
+SimServer::~SimServer() { stop(); }
+
+int SimServer::start() {
+  if (running_) return port_;
+  const SimConfig& config = state_->config;
+  state_->stop.reset();
+  if (config.listen_port == 0) {
+    port_ = server_->bind_to_any_port(config.listen_host);
+    if (port_ <= 0) throw std::runtime_error("cannot listen on " + config.listen_host + ":0");
+  } else {
+    if (!server_->bind_to_port(config.listen_host, config.listen_port)) {
+      throw std::runtime_error("cannot listen on " + config.listen_host + ":" +
+                               std::to_string(config.listen_port));
+    }
+    port_ = config.listen_port;
+  }
+  listener_ = std::thread([this] { server_->listen_after_bind(); });
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (config.churn_interval_ms > 0) {
+    churner_ = std::thread([this] {
+      const std::chrono::milliseconds period(state_->config.churn_interval_ms);
+      while (state_->stop.sleep_for(period)) state_->churn_once();
+    });
+  }
+  running_ = true;
+  return port_;
+}
+
+void SimServer::stop() {
+  if (!running_) return;
+  running_ = false;
+  state_->stop.stop();
+  server_->stop();
+  if (listener_.joinable()) listener_.join();
+  if (churner_.joinable()) churner_.join();
+}
+
+const std::string& SimServer::host() const { return state_->config.listen_host; }
+
+std::string SimServer::url() const {
+  const std::string& h = host();
+  const bool v6 = h.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + h + "]" : h) + ":" + std::to_string(port_);
+}
+
+World& SimServer::world() { return state_->world; }
+
+const SimConfig& SimServer::config() const { return state_->config; }
+
+}  // namespace swr::sim

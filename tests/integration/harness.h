@@ -1,0 +1,117 @@
+// Real processes for integration tests: swr-sim and swr-sync-exporter on port 0, temp files,
+// and a reader of the Prometheus text format so tests assert on exact sample values.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swr::test {
+
+std::string exporter_binary();
+std::string sim_binary();
+std::string data_dir();
+
+// A directory under /tmp removed when the object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string write(const std::string& name, const std::string& text, int mode = 0600) const;
+
+ private:
+  std::string path_;
+};
+
+struct RunResult {
+  int exit_code = -1;  // -1: killed on timeout
+  std::string out;
+  std::string err;
+};
+
+// Runs to completion, stdin closed, with a time limit.
+RunResult run(const std::vector<std::string>& argv,
+              std::chrono::milliseconds limit = std::chrono::seconds(60),
+              const std::vector<std::string>& extra_env = {});
+
+// A background process; stdout is a pipe read line by line, stderr goes to a file.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::string& stderr_file,
+          const std::vector<std::string>& extra_env = {});
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  std::optional<std::string> read_line(std::chrono::milliseconds limit);
+  // Waits for a line of the stderr file containing `needle`.
+  std::optional<std::string> wait_for_stderr(const std::string& needle,
+                                             std::chrono::milliseconds limit) const;
+  void signal(int sig);
+  // Exit code after waiting up to `limit`; nothing if it is still running.
+  std::optional<int> wait(std::chrono::milliseconds limit);
+  pid_t pid() const { return pid_; }
+  std::string stderr_text() const;
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffer_;
+  std::string stderr_file_;
+  bool reaped_ = false;
+};
+
+// swr-sim started from a TOML file; knows its URL.
+class Sim {
+ public:
+  explicit Sim(const std::string& toml);
+  const std::string& url() const { return url_; }
+  int port() const { return port_; }
+  // POST/GET on the admin endpoints; returns the body (throws doctest failures on errors).
+  std::string admin_post(const std::string& path, const std::string& body) const;
+  std::string admin_get(const std::string& path) const;
+  // /_sim/stats -> requests[api]
+  long requests(const std::string& api) const;
+  std::string stderr_text() const { return process_->stderr_text(); }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<Process> process_;
+  std::string url_;
+  int port_ = 0;
+};
+
+// Default credentials of swr-sim.
+inline constexpr const char* kSimAccessKey = "SIMACCESSKEY0000";
+inline constexpr const char* kSimSecretKey = "sim-secret-key";
+inline constexpr const char* kSimPassword = "sim-password";
+
+// An exporter config for `sim` with the given extra TOML appended (targets, auth overrides).
+std::string exporter_config(const Sim& sim, const std::string& auth_toml,
+                            const std::string& rest_toml);
+std::string aksk_auth();
+
+// Samples keyed by `name{a="x",b="y"}` with labels sorted by name and values as written.
+using Samples = std::map<std::string, double>;
+Samples parse_exposition(const std::string& text);
+std::string series(const std::string& name, std::map<std::string, std::string> labels = {});
+// Every sample whose key starts with `name{` or equals `name`.
+std::vector<std::pair<std::string, double>> samples_of(const Samples& samples,
+                                                       const std::string& name);
+
+// promtool check metrics: empty when clean, else its findings.
+std::string promtool_check_metrics(const std::string& exposition);
+
+std::string http_get(int port, const std::string& path,
+                     const std::vector<std::pair<std::string, std::string>>& headers = {},
+                     int* status = nullptr,
+                     std::map<std::string, std::string>* response_headers = nullptr);
+
+}  // namespace swr::test
