@@ -29,7 +29,7 @@ class AkSkAuthorizer final : public Authorizer {
     return std::nullopt;
   }
 
-  bool invalidate() override { return false; }
+  bool invalidate(const HttpRequest&) override { return false; }
   bool signs_requests() const override { return true; }
 
  private:

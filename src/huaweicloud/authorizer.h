@@ -19,9 +19,9 @@ class Authorizer {
   virtual ~Authorizer() = default;
   // Adds the credentials; returns why it could not (e.g. no token could be had).
   virtual std::optional<std::string> authorize(HttpRequest& request, std::stop_token stop) = 0;
-  // The API refused a token as invalid or expired: drop it. True when a retry with fresh
-  // credentials may succeed.
-  virtual bool invalidate() = 0;
+  // The API refused the token `refused` carried as invalid or expired: drop it, unless another
+  // request already got a newer one. True when a retry with fresh credentials may succeed.
+  virtual bool invalidate(const HttpRequest& refused) = 0;
   // AK/SK: a refused signature means wrong keys, and retrying risks locking the key pair.
   virtual bool signs_requests() const = 0;
 };

@@ -19,6 +19,7 @@ namespace {
 using Clock_ = std::chrono::system_clock;
 constexpr auto kRefusedBackoff = std::chrono::minutes(5);
 constexpr auto kRenewRetry = std::chrono::seconds(30);
+constexpr auto kForcedRenewalSpacing = std::chrono::seconds(10);
 
 
 std::string status_code(const HttpResponse& r) {
@@ -71,11 +72,13 @@ class PasswordAuthorizer final : public Authorizer {
     return std::nullopt;
   }
 
-  bool invalidate() override {
+  bool invalidate(const HttpRequest& refused) override {
     std::lock_guard lock(mutex_);
+    if (refused.header("X-Auth-Token") != token_) return !token_.empty();  // already renewed
     const auto now = clock_.now();
-    // A token we got moments ago and that is refused again will not be helped by another.
-    if (!token_.empty() && now - fetched_at_ < std::chrono::seconds(10)) return false;
+    // Tokens refused again and again are not helped by asking IAM again and again.
+    if (now - last_forced_renewal_ < kForcedRenewalSpacing) return false;
+    last_forced_renewal_ = now;
     token_.clear();
     renew_at_ = now;
     return now >= next_attempt_;
@@ -98,7 +101,6 @@ class PasswordAuthorizer final : public Authorizer {
       auto expires = token_expires_at_us(response.body);
       if (token && !token->empty() && expires) {
         token_ = std::move(*token);
-        fetched_at_ = now;
         expires_at_ = Clock_::time_point(std::chrono::microseconds(*expires));
         const auto life = expires_at_ - now;
         renew_at_ = now + life * 3 / 4;
@@ -131,7 +133,8 @@ class PasswordAuthorizer final : public Authorizer {
   std::mutex mutex_;
   std::string token_;
   std::string last_error_;
-  Clock_::time_point fetched_at_{}, renew_at_{}, expires_at_{}, next_attempt_{};
+  Clock_::time_point renew_at_{}, expires_at_{}, next_attempt_{};
+  Clock_::time_point last_forced_renewal_{};
 };
 
 class TokenFileAuthorizer final : public Authorizer {
@@ -151,8 +154,9 @@ class TokenFileAuthorizer final : public Authorizer {
     return std::nullopt;
   }
 
-  bool invalidate() override {
+  bool invalidate(const HttpRequest& refused) override {
     std::lock_guard lock(mutex_);
+    if (refused.header("X-Auth-Token") != token_) return !token_.empty();
     const std::string before = token_;
     if (reload_if_changed()) return false;
     return token_ != before;

@@ -138,7 +138,7 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
                     {"err", reason}});
         return {std::nullopt, {std::string(what) + ": " + reason, true}};
       }
-      if (!renewed_token && authorizer_.invalidate()) {
+      if (!renewed_token && authorizer_.invalidate(request)) {
         renewed_token = true;
         log::info("the API refused the token; getting a new one and retrying once",
                   {{"api", std::string(api)}, {"code", status_code(response)},

@@ -22,6 +22,7 @@ struct HttpRequest {
 
   std::string host() const;  // host[:port] from base_url, as the Host header carries it
   std::string target() const;  // encoded path + query, as sent on the request line
+  std::optional<std::string> header(std::string_view name) const;  // case-insensitive
 };
 
 struct HttpResponse {

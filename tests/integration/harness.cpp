@@ -86,14 +86,6 @@ pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd,
   return pid;
 }
 
-std::string read_all(int fd) {
-  std::string out;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-  return out;
-}
-
 std::string slurp(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   std::ostringstream s;

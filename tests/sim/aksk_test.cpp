@@ -9,10 +9,10 @@ constexpr const char* kAk = "SIMACCESSKEY0000";
 constexpr const char* kSk = "sim-secret-key";
 
 SignedGet jobs_request(const std::string& repo = "tools$builder") {
-  return {"/v2/manage/namespaces/team-a/repos/" + repo + "/sync_job",
-          {{"filter", "limit::100|offset::0|order::desc"}},
-          {{"Content-Type", "application/json"},
-           {"X-Project-Id", "0b5c1f0e3d0e4f3c9d6c8e2a7b1f4e5d"}}};
+  return {
+      "/v2/manage/namespaces/team-a/repos/" + repo + "/sync_job",
+      {{"filter", "limit::100|offset::0|order::desc"}},
+      {{"Content-Type", "application/json"}, {"X-Project-Id", "0b5c1f0e3d0e4f3c9d6c8e2a7b1f4e5d"}}};
 }
 
 std::string error_code(const httplib::Result& res) {
@@ -103,8 +103,8 @@ TEST_CASE("AK/SK: five failures in a row lock the key for five minutes") {
 
 TEST_CASE("SWR without credentials is 401 SVCSTG.SWR.4010000") {
   RunningSim sim;
-  const auto res = sim.client().Get(job_target("team-a", "app1", 10, 0),
-                                    {{"Content-Type", "application/json"}});
+  const auto res =
+      sim.client().Get(job_target("team-a", "app1", 10, 0), {{"Content-Type", "application/json"}});
   CHECK(res->status == 401);
   CHECK(error_code(res) == "SVCSTG.SWR.4010000");
   CHECK(res->has_header("X-Request-Id"));

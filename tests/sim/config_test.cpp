@@ -47,7 +47,8 @@ mode = "garbage"
 )",
                                       ".toml");
   const std::string path = file.path.string();
-  const char* argv[] = {"swr-sim", "--config", path.c_str(), "--seed", "9", "--listen=0.0.0.0:8080"};
+  const char* argv[] = {"swr-sim", "--config", path.c_str(),
+                        "--seed",  "9",        "--listen=0.0.0.0:8080"};
   const CommandLine cl = parse_command_line(6, argv);
   const SimConfig& c = cl.config;
   CHECK(c.seed == 9);

@@ -118,7 +118,8 @@ TEST_CASE("fault lying_content_range, each mode") {
     f.mode = mode;
     return f;
   };
-  FaultySim s({lie("app1", RangeLie::kTotalTooSmall), lie("tools/builder", RangeLie::kTotalTooLarge),
+  FaultySim s({lie("app1", RangeLie::kTotalTooSmall),
+               lie("tools/builder", RangeLie::kTotalTooLarge),
                lie("api-gateway", RangeLie::kGarbage), lie("base/alpine", RangeLie::kMissing)});
   CHECK(s.jobs("app1", 10, 10)->get_header_value("Content-Range") == "10-10/20");
   CHECK(s.jobs("tools/builder", 10, 0)->get_header_value("Content-Range") == "0-10/1300");

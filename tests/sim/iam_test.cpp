@@ -12,8 +12,9 @@ TEST_CASE("IAM issues a large project-scoped token with 201") {
   const std::string token = res->get_header_value("X-Subject-Token");
   CHECK(token.starts_with("MII"));
   CHECK(token.size() >= 7900);
-  CHECK(token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-        std::string::npos);
+  CHECK(
+      token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+      std::string::npos);
 
   const auto doc = parse_json(res->body);
   const auto& t = doc["token"];
@@ -40,8 +41,7 @@ TEST_CASE("IAM issues a large project-scoped token with 201") {
     clock.advance_seconds(24 * 3600);
     const auto expired = sim.get(target, token);
     CHECK(expired->status == 401);
-    CHECK(std::string(parse_json(expired->body)["error_code"].GetString()) ==
-          "SVCSTG.SWR.4010000");
+    CHECK(std::string(parse_json(expired->body)["error_code"].GetString()) == "SVCSTG.SWR.4010000");
   }
   SUBCASE("validation: GET /v3/auth/tokens") {
     auto c = sim.client();
@@ -60,8 +60,9 @@ TEST_CASE("IAM rejects wrong credentials with 401 and bad bodies with 400") {
     const auto res = sim.issue(password_body("nope"));
     REQUIRE(res);
     CHECK(res->status == 401);
-    CHECK(res->body ==
-          R"({"error":{"code":401,"message":"The username or password is wrong.","title":"Unauthorized"}})");
+    CHECK(
+        res->body ==
+        R"({"error":{"code":401,"message":"The username or password is wrong.","title":"Unauthorized"}})");
     CHECK_FALSE(res->has_header("X-Subject-Token"));
   }
   SUBCASE("another region's project") {

@@ -48,9 +48,8 @@ struct TempFile {
   std::filesystem::path path;
   explicit TempFile(const std::string& content, const std::string& suffix = ".json") {
     static std::atomic<int> counter{0};
-    path = std::filesystem::temp_directory_path() /
-           ("swr-sim-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
-            suffix);
+    path = std::filesystem::temp_directory_path() / ("swr-sim-test-" + std::to_string(::getpid()) +
+                                                     "-" + std::to_string(counter++) + suffix);
     std::ofstream(path, std::ios::binary) << content;
   }
   ~TempFile() { std::filesystem::remove(path); }

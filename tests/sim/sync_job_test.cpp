@@ -12,8 +12,8 @@ std::string world_with_jobs(int n) {
   std::string jobs;
   for (int i = 0; i < n; ++i) {
     if (i) jobs += ",";
-    const std::string ts = "2024-05-01T10:" + std::string(i < 10 ? "0" : "") + std::to_string(i) +
-                           ":00.000000Z";
+    const std::string ts =
+        "2024-05-01T10:" + std::string(i < 10 ? "0" : "") + std::to_string(i) + ":00.000000Z";
     jobs += R"({"id":)" + std::to_string(101 + i) + R"(,"createdAt":")" + ts +
             R"(","updatedAt":")" + ts + R"(","tag":"v)" + std::to_string(i) +
             R"(","remoteRegionId":"cn-east-3","remoteNamespace":"team-a","status":"success"})";
@@ -105,8 +105,7 @@ TEST_CASE("sync_job: the filter is parsed strictly") {
   };
   for (const Case& c : cases) {
     CAPTURE(c.filter);
-    const auto res =
-        sim.get(base + "?filter=" + swr::huaweicloud::percent_encode(c.filter), token);
+    const auto res = sim.get(base + "?filter=" + swr::huaweicloud::percent_encode(c.filter), token);
     REQUIRE(res);
     CHECK(res->status == 400);
     const auto doc = parse_json(res->body);
@@ -119,7 +118,8 @@ TEST_CASE("sync_job: the filter is parsed strictly") {
   CHECK(sim.get(base + "?filter=limit%3A%3A1%7Coffset%3A%3A0&x=1", token)->status == 400);
   CHECK(sim.get(base + "?filter=limit::1000|offset::0|order::asc", token)->status == 200);
   SUBCASE("Content-Type is required") {
-    const auto res = sim.client().Get(job_target("team-a", "app1", 10, 0), {{"X-Auth-Token", token}});
+    const auto res =
+        sim.client().Get(job_target("team-a", "app1", 10, 0), {{"X-Auth-Token", token}});
     CHECK(res->status == 400);
     CHECK(error_code(res) == "SVCSTG.SWR.4000000");
   }
