@@ -33,7 +33,8 @@ constexpr const char* kRevision = SWR_REVISION;
 constexpr const char* kDefaultConfig = "/etc/swr-sync-exporter/config.toml";
 constexpr const char* kDefaultListen = ":10220";
 
-constexpr const char* kUsage = R"(usage: swr-sync-exporter [--config FILE] [--web.listen-address HOST:PORT]
+constexpr const char* kUsage =
+    R"(usage: swr-sync-exporter [--config FILE] [--web.listen-address HOST:PORT]
                          [--web.telemetry-path PATH] [--log.level debug|info|warn|error]
                          [--log.format logfmt|json] [--once] [--check-config] [--version] [--help]
 
@@ -127,10 +128,9 @@ std::unique_ptr<swr::huaweicloud::Authorizer> make_authorizer(
       return hc::make_aksk_authorizer({auth.access_key.value, auth.secret_key.value, ""},
                                       config.huaweicloud.project_id, clock);
     case swr::config::AuthMethod::kPassword:
-      return hc::make_password_authorizer(
-          {config.huaweicloud.iam_endpoint, auth.domain_name, auth.user_name, auth.password.value,
-           auth.project_name},
-          transport, observer, clock);
+      return hc::make_password_authorizer({config.huaweicloud.iam_endpoint, auth.domain_name,
+                                           auth.user_name, auth.password.value, auth.project_name},
+                                          transport, observer, clock);
     case swr::config::AuthMethod::kToken:
       return hc::make_token_file_authorizer(auth.token_file, config.huaweicloud.iam_endpoint,
                                             transport, observer, clock);
@@ -167,8 +167,9 @@ int main(int argc, char** argv) {
   const auto level = swr::log::parse_level(flags.log_level);
   const auto format = swr::log::parse_format(flags.log_format);
   if (!level || !format) {
-    std::cerr << "swr-sync-exporter: " << (!level ? "--log.level must be debug, info, warn or error"
-                                                   : "--log.format must be logfmt or json")
+    std::cerr << "swr-sync-exporter: "
+              << (!level ? "--log.level must be debug, info, warn or error"
+                         : "--log.format must be logfmt or json")
               << "\n";
     return 2;
   }
@@ -205,10 +206,10 @@ int main(int argc, char** argv) {
   auto authorizer = make_authorizer(config, *transport, observer, clock);
   swr::huaweicloud::SwrClient client(config.huaweicloud.swr_endpoint, *transport, *authorizer,
                                      observer, clock);
-  swr::collect::Poller poller({repositories_of(config), config.scrape.page_size,
-                               config.scrape.concurrency, config.metrics.duration_buckets,
-                               config.metrics.duration_labels},
-                              client, clock);
+  swr::collect::Poller poller(
+      {repositories_of(config), config.scrape.page_size, config.scrape.concurrency,
+       config.metrics.duration_buckets, config.metrics.duration_labels},
+      client, clock);
   const std::string version = kVersion;
   const std::string revision = kRevision;
   swr::metrics::ExpositionCache cache([&] {
@@ -275,8 +276,8 @@ int main(int argc, char** argv) {
                                     {"requests", std::to_string(report.requests)},
                                     {"seconds", std::to_string(report.seconds)}});
       const auto elapsed = std::chrono::steady_clock::now() - started;
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-          config.scrape.interval - elapsed);
+      const auto wait =
+          std::chrono::duration_cast<std::chrono::milliseconds>(config.scrape.interval - elapsed);
       if (wait.count() > 0 && !clock.sleep_for(wait, stop)) break;
     }
     poll_loop_done.set_value();

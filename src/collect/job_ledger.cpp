@@ -71,7 +71,8 @@ std::vector<DestinationSummary> summarize(const std::vector<SyncJob>& jobs) {
       auto& oldest = d.oldest_pending_created_us;
       if (!oldest || job.created_at_us < *oldest) oldest = job.created_at_us;
     }
-    if (inserted || std::tie(job.created_at_us, job.id) > std::tie(d.latest_created_us, d.latest_id)) {
+    if (inserted ||
+        std::tie(job.created_at_us, job.id) > std::tie(d.latest_created_us, d.latest_id)) {
       d.latest_created_us = job.created_at_us;
       d.latest_id = job.id;
       d.latest_tag = job.tag;

@@ -17,7 +17,8 @@ class JobLedger {
   // lists are forgotten after kForgetAfterMisses reads in a row without them (a job can slip
   // between pages for one read while others are deleted; forgetting it at once would count it
   // again when it reappears).
-  std::vector<std::size_t> record(const RepositoryRef& repository, const std::vector<SyncJob>& jobs);
+  std::vector<std::size_t> record(const RepositoryRef& repository,
+                                  const std::vector<SyncJob>& jobs);
   void forget(const RepositoryRef& repository);
   std::size_t tracked_jobs() const;
 

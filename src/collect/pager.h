@@ -13,9 +13,9 @@ namespace swr::collect {
 
 struct RepositoryFetch {
   bool ok = false;
-  std::vector<SyncJob> jobs;  // each id once
-  int requests = 0;           // pages asked for
-  ApiFailure failure;         // when !ok
+  std::vector<SyncJob> jobs;          // each id once
+  int requests = 0;                   // pages asked for
+  ApiFailure failure;                 // when !ok
   std::vector<std::string> warnings;  // e.g. Content-Range disagreeing with what was read
 };
 

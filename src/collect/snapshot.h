@@ -34,7 +34,7 @@ struct RepositoryState {
 };
 
 struct HistogramSeries {
-  std::vector<std::string> label_values;  // in the order of Snapshot::duration_labels
+  std::vector<std::string> label_values;     // in the order of Snapshot::duration_labels
   std::vector<std::uint64_t> bucket_counts;  // per bucket, not cumulative; last is +Inf
   std::uint64_t count = 0;
   double sum = 0;

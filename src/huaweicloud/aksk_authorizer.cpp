@@ -14,8 +14,8 @@ class AkSkAuthorizer final : public Authorizer {
       : keys_(std::move(keys)), project_id_(std::move(project_id)), clock_(clock) {}
 
   std::optional<std::string> authorize(HttpRequest& request, std::stop_token) override {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-        clock_.now().time_since_epoch());
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch());
     request.headers.emplace_back("Host", request.host());
     request.headers.emplace_back("X-Sdk-Date", format_sdk_date(now.count()));
     if (!project_id_.empty()) request.headers.emplace_back("X-Project-Id", project_id_);
@@ -24,8 +24,8 @@ class AkSkAuthorizer final : public Authorizer {
     }
     SignableRequest signable{request.method, request.path, request.query, request.headers,
                              request.body};
-    request.headers.emplace_back("Authorization",
-                                 authorization_header(keys_.access_key, keys_.secret_key, signable));
+    request.headers.emplace_back(
+        "Authorization", authorization_header(keys_.access_key, keys_.secret_key, signable));
     return std::nullopt;
   }
 

@@ -54,8 +54,8 @@ std::unique_ptr<Authorizer> make_password_authorizer(PasswordIdentity identity,
 // Reads the token from a file, again whenever the file changes; asks IAM for its expiry.
 std::unique_ptr<Authorizer> make_token_file_authorizer(std::string token_file,
                                                        std::string iam_endpoint,
-                                                       Transport& transport,
-                                                       ApiObserver& observer, Clock& clock);
+                                                       Transport& transport, ApiObserver& observer,
+                                                       Clock& clock);
 
 // The body of POST /v3/auth/tokens for a password identity with project scope.
 std::string password_token_request_body(const PasswordIdentity& identity);

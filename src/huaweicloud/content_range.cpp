@@ -6,7 +6,8 @@ std::optional<std::int64_t> content_range_total(std::string_view header) {
   const std::size_t slash = header.rfind('/');
   if (slash == std::string_view::npos) return std::nullopt;
   std::string_view digits = header.substr(slash + 1);
-  while (!digits.empty() && (digits.back() == ' ' || digits.back() == '\t')) digits.remove_suffix(1);
+  while (!digits.empty() && (digits.back() == ' ' || digits.back() == '\t'))
+    digits.remove_suffix(1);
   while (!digits.empty() && (digits.front() == ' ' || digits.front() == '\t')) {
     digits.remove_prefix(1);
   }

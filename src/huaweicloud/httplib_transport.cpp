@@ -115,20 +115,18 @@ class HttplibTransport final : public Transport {
     bool too_slow = false;
     httplib::Result result{nullptr, httplib::Error::Unknown};
     if (request.method == "GET") {
-      result = client.Get(
-          target, headers,
-          [&](const char* data, std::size_t len) {
-            if (out.body.size() + len > options_.max_body_bytes) {
-              too_large = true;
-              return false;
-            }
-            if (std::chrono::steady_clock::now() > deadline) {
-              too_slow = true;
-              return false;
-            }
-            out.body.append(data, len);
-            return true;
-          });
+      result = client.Get(target, headers, [&](const char* data, std::size_t len) {
+        if (out.body.size() + len > options_.max_body_bytes) {
+          too_large = true;
+          return false;
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+          too_slow = true;
+          return false;
+        }
+        out.body.append(data, len);
+        return true;
+      });
     } else if (request.method == "POST") {
       std::string content_type = "application/json";
       for (const auto& [k, v] : request.headers) {

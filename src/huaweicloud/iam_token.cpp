@@ -21,7 +21,6 @@ constexpr auto kRefusedBackoff = std::chrono::minutes(5);
 constexpr auto kRenewRetry = std::chrono::seconds(30);
 constexpr auto kForcedRenewalSpacing = std::chrono::seconds(10);
 
-
 std::string status_code(const HttpResponse& r) {
   return r.status == 0 ? "network" : std::to_string(r.status);
 }
@@ -59,9 +58,9 @@ class PasswordAuthorizer final : public Authorizer {
           // Renewal failed recently; the old token is still good.
         } else {
           return "no IAM token: " + last_error_ + " (next attempt in " +
-                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                    next_attempt_ - now)
-                                    .count()) +
+                 std::to_string(
+                     std::chrono::duration_cast<std::chrono::seconds>(next_attempt_ - now)
+                         .count()) +
                  "s)";
         }
       } else if (auto error = fetch(now); error && (token_.empty() || now >= expires_at_)) {
@@ -113,8 +112,7 @@ class PasswordAuthorizer final : public Authorizer {
     } else {
       last_error_ = "IAM token request failed: " + describe_failure(response);
     }
-    const bool refused = response.status == 400 || response.status == 401 ||
-                         response.status == 403;
+    const bool refused = response.status == 400 || response.status == 401 || response.status == 403;
     next_attempt_ = now + (refused ? std::chrono::duration_cast<Clock_::duration>(kRefusedBackoff)
                                    : std::chrono::duration_cast<Clock_::duration>(kRenewRetry));
     log::warn(refused ? "IAM refused the password; not asking again for five minutes"
@@ -166,7 +164,7 @@ class TokenFileAuthorizer final : public Authorizer {
 
  private:
   std::optional<std::string> reload_if_changed() {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path_.c_str(), &st) != 0) {
       return "cannot read token_file " + path_ + ": " + std::strerror(errno);
     }
@@ -226,7 +224,9 @@ class TokenFileAuthorizer final : public Authorizer {
 std::string password_token_request_body(const PasswordIdentity& id) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  auto str = [&](const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
+  auto str = [&](const std::string& s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  };
   w.StartObject();
   w.Key("auth");
   w.StartObject();
@@ -284,8 +284,8 @@ std::unique_ptr<Authorizer> make_password_authorizer(PasswordIdentity identity,
 
 std::unique_ptr<Authorizer> make_token_file_authorizer(std::string token_file,
                                                        std::string iam_endpoint,
-                                                       Transport& transport,
-                                                       ApiObserver& observer, Clock& clock) {
+                                                       Transport& transport, ApiObserver& observer,
+                                                       Clock& clock) {
   return std::make_unique<TokenFileAuthorizer>(std::move(token_file), std::move(iam_endpoint),
                                                transport, observer, clock);
 }

@@ -42,8 +42,7 @@ std::string repository_path_name(std::string_view repository) {
 }
 
 std::string sync_job_filter(std::int64_t offset, int limit) {
-  return "limit::" + std::to_string(limit) + "|offset::" + std::to_string(offset) +
-         "|order::desc";
+  return "limit::" + std::to_string(limit) + "|offset::" + std::to_string(offset) + "|order::desc";
 }
 
 HttpRequest sync_job_request(const std::string& endpoint, const RepositoryRef& repository,
@@ -122,11 +121,13 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (response.status >= 200 && response.status < 300) return {std::move(response), {}};
 
-    const ApiErrorBody error = response.status == 0 ? ApiErrorBody{} : parse_error_body(response.body);
+    const ApiErrorBody error =
+        response.status == 0 ? ApiErrorBody{} : parse_error_body(response.body);
     const std::string reason = describe(response, error);
     const std::string request_id = response.header("X-Request-Id").value_or("");
 
-    const bool refused = response.status == 401 || (response.status == 403 && is_gateway_auth_code(error.code));
+    const bool refused =
+        response.status == 401 || (response.status == 403 && is_gateway_auth_code(error.code));
     if (refused) {
       if (authorizer_.signs_requests()) {
         std::lock_guard lock(mutex_);
@@ -141,7 +142,8 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
       if (!renewed_token && authorizer_.invalidate(request)) {
         renewed_token = true;
         log::info("the API refused the token; getting a new one and retrying once",
-                  {{"api", std::string(api)}, {"code", status_code(response)},
+                  {{"api", std::string(api)},
+                   {"code", status_code(response)},
                    {"request_id", request_id}});
         --attempt;
         continue;
@@ -158,13 +160,12 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
       auto wait = retry_after ? parse_retry_after(*retry_after) : std::nullopt;
       delay = std::min(wait.value_or(policy_.throttle_delay + delay / 4), policy_.max_retry_after);
     }
-    log::debug("retrying",
-               {{"api", std::string(api)},
-                {"code", status_code(response)},
-                {"request_id", request_id},
-                {"attempt", std::to_string(attempt)},
-                {"delay_ms", std::to_string(delay.count())},
-                {"err", reason}});
+    log::debug("retrying", {{"api", std::string(api)},
+                            {"code", status_code(response)},
+                            {"request_id", request_id},
+                            {"attempt", std::to_string(attempt)},
+                            {"delay_ms", std::to_string(delay.count())},
+                            {"err", reason}});
     if (!clock_.sleep_for(delay, stop)) {
       return {std::nullopt, {std::string(what) + ": stopped while waiting to retry", false}};
     }

@@ -33,8 +33,8 @@ std::string read_job(const rapidjson::Value& item, SyncJob& job) {
   if (!id->value.IsInt64()) return "`id` is not an integer";
   job.id = id->value.GetInt64();
 
-  for (const auto& [key, target] : {std::pair{"createdAt", &job.created_at_us},
-                                    std::pair{"updatedAt", &job.updated_at_us}}) {
+  for (const auto& [key, target] :
+       {std::pair{"createdAt", &job.created_at_us}, std::pair{"updatedAt", &job.updated_at_us}}) {
     const auto it = item.FindMember(key);
     if (it == item.MemberEnd()) return std::string("has no `") + key + "`";
     if (!it->value.IsString()) return std::string("`") + key + "` is not a string";
@@ -49,11 +49,10 @@ std::string read_job(const rapidjson::Value& item, SyncJob& job) {
   if (!status->value.IsString()) return "`status` is not a string";
   job.status = parse_sync_status({status->value.GetString(), status->value.GetStringLength()});
 
-  for (const auto& [key, target] : {std::pair{"namespace", &job.organization},
-                                    std::pair{"repoName", &job.repository},
-                                    std::pair{"tag", &job.tag},
-                                    std::pair{"remoteRegionId", &job.target_region},
-                                    std::pair{"remoteNamespace", &job.target_organization}}) {
+  for (const auto& [key, target] :
+       {std::pair{"namespace", &job.organization}, std::pair{"repoName", &job.repository},
+        std::pair{"tag", &job.tag}, std::pair{"remoteRegionId", &job.target_region},
+        std::pair{"remoteNamespace", &job.target_organization}}) {
     if (!read_string(item, key, *target)) return std::string("`") + key + "` is not a string";
   }
   return {};

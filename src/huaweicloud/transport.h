@@ -20,7 +20,7 @@ struct HttpRequest {
   KeyValues headers;
   std::string body;
 
-  std::string host() const;  // host[:port] from base_url, as the Host header carries it
+  std::string host() const;    // host[:port] from base_url, as the Host header carries it
   std::string target() const;  // encoded path + query, as sent on the request line
   std::optional<std::string> header(std::string_view name) const;  // case-insensitive
 };

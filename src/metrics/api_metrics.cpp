@@ -4,16 +4,17 @@ namespace swr::metrics {
 
 namespace {
 const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {0.05, 0.1, 0.25, 0.5, 1,
-                                                                  2.5,  5,   10,   30};
+                                                                 2.5,  5,   10,   30};
 }  // namespace
 
 ApiMetrics::ApiMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      requests_(prometheus::BuildCounter()
-                    .Name("swr_exporter_api_requests_total")
-                    .Help("Requests to Huawei Cloud by call (sync_job, token, namespaces, repos) and "
-                          "HTTP status (network for transport errors)")
-                    .Register(*registry_)),
+      requests_(
+          prometheus::BuildCounter()
+              .Name("swr_exporter_api_requests_total")
+              .Help("Requests to Huawei Cloud by call (sync_job, token, namespaces, repos) and "
+                    "HTTP status (network for transport errors)")
+              .Register(*registry_)),
       latency_(prometheus::BuildHistogram()
                    .Name("swr_exporter_api_request_duration_seconds")
                    .Help("Latency of requests to Huawei Cloud by call")

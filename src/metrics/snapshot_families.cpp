@@ -7,14 +7,16 @@ namespace swr::metrics {
 
 namespace {
 
-using prometheus::ClientMetric;
-using prometheus::MetricFamily;
-using prometheus::MetricType;
 using collect::DestinationSummary;
 using collect::RepositoryState;
 using collect::Snapshot;
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
 
-constexpr const char* kFromPoll = " (from the background poll of the SWR API; see swr_exporter_last_cycle_timestamp_seconds for its age)";
+constexpr const char* kFromPoll =
+    " (from the background poll of the SWR API; see swr_exporter_last_cycle_timestamp_seconds for "
+    "its age)";
 
 ClientMetric gauge(std::vector<ClientMetric::Label> labels, double value) {
   ClientMetric m;
@@ -42,8 +44,9 @@ double seconds(std::int64_t us) { return static_cast<double>(us) / 1e6; }
 using Generate = std::function<void(const Snapshot&, std::vector<ClientMetric>&)>;
 
 // Calls `f` for every destination of every repository that has data.
-void each_destination(const Snapshot& s,
-                      const std::function<void(const RepositoryState&, const DestinationSummary&)>& f) {
+void each_destination(
+    const Snapshot& s,
+    const std::function<void(const RepositoryState&, const DestinationSummary&)>& f) {
   for (const RepositoryState& repo : s.repositories) {
     if (!repo.has_data) continue;
     for (const DestinationSummary& d : repo.destinations) f(repo, d);
@@ -67,9 +70,9 @@ void last_finished(const Snapshot& s, std::vector<ClientMetric>& out) {
   each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
     for (const SyncStatus status : kFinalStatuses) {
       if (const auto& t = d.last_finished_us[index_of(status)]) {
-        out.push_back(gauge(with(destination_labels(repo, d), "status",
-                                 std::string(to_string(status))),
-                            seconds(*t)));
+        out.push_back(
+            gauge(with(destination_labels(repo, d), "status", std::string(to_string(status))),
+                  seconds(*t)));
       }
     }
   });
@@ -86,7 +89,8 @@ void oldest_pending(const Snapshot& s, std::vector<ClientMetric>& out) {
 void latest_job(const Snapshot& s, std::vector<ClientMetric>& out) {
   each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
     auto labels = with(destination_labels(repo, d), "tag", d.latest_tag);
-    out.push_back(gauge(with(std::move(labels), "status", std::string(to_string(d.latest_status))), 1));
+    out.push_back(
+        gauge(with(std::move(labels), "status", std::string(to_string(d.latest_status))), 1));
   });
 }
 
@@ -111,9 +115,9 @@ void durations(const Snapshot& s, std::vector<ClientMetric>& out) {
 
 void repository_up(const Snapshot& s, std::vector<ClientMetric>& out) {
   for (const RepositoryState& repo : s.repositories) {
-    out.push_back(gauge({{"organization", repo.ref.organization},
-                         {"repository", repo.ref.repository}},
-                        repo.up ? 1 : 0));
+    out.push_back(
+        gauge({{"organization", repo.ref.organization}, {"repository", repo.ref.repository}},
+              repo.up ? 1 : 0));
   }
 }
 
@@ -130,7 +134,8 @@ const std::vector<FamilySpec>& table() {
       {"swr_sync_jobs", "Sync jobs the SWR API lists now, by destination and status",
        MetricType::Gauge, sync_jobs, true},
       {"swr_sync_job_duration_seconds",
-       "updatedAt - createdAt of sync jobs in a final status, each job observed once when first seen final",
+       "updatedAt - createdAt of sync jobs in a final status, each job observed once when first "
+       "seen final",
        MetricType::Histogram, durations, true},
       {"swr_sync_last_finished_timestamp_seconds",
        "updatedAt of the newest sync job that ended in this status", MetricType::Gauge,
@@ -152,8 +157,7 @@ const std::vector<FamilySpec>& table() {
          if (s.cycle_done) out.push_back(gauge({}, s.cycle_duration_seconds));
        },
        false},
-      {"swr_exporter_last_cycle_timestamp_seconds", "End of the last poll cycle",
-       MetricType::Gauge,
+      {"swr_exporter_last_cycle_timestamp_seconds", "End of the last poll cycle", MetricType::Gauge,
        [](const Snapshot& s, std::vector<ClientMetric>& out) {
          if (s.cycle_done) out.push_back(gauge({}, s.last_cycle_end));
        },

@@ -34,8 +34,8 @@ class SyncJobApi {
   virtual ~SyncJobApi() = default;
   // One page, newest first (`order::desc`), with retries on throttling, 5xx and network errors
   // already done. `stop` cuts waits short at shutdown.
-  virtual PageResult list_sync_jobs(const RepositoryRef& repository, std::int64_t offset,
-                                    int limit, std::stop_token stop) = 0;
+  virtual PageResult list_sync_jobs(const RepositoryRef& repository, std::int64_t offset, int limit,
+                                    std::stop_token stop) = 0;
   // A poll cycle over this many repositories begins (resets per-cycle retry allowances).
   virtual void start_cycle(std::size_t repositories) = 0;
 };

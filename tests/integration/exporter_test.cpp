@@ -120,16 +120,17 @@ TEST_CASE("exact metrics for a known set of jobs") {
   CHECK_FALSE(has(s, "swr_sync_oldest_pending_job_created_timestamp_seconds", app2));
 
   // Latest job info, with a tag that needs escaping.
-  CHECK(value(s, "swr_sync_latest_job_info", with(with(east, "tag", "v5"), "status", "waiting")) == 1);
-  CHECK(value(s, "swr_sync_latest_job_info", with(with(mirror, "tag", "v9"), "status", "unknown")) ==
+  CHECK(value(s, "swr_sync_latest_job_info", with(with(east, "tag", "v5"), "status", "waiting")) ==
         1);
+  CHECK(value(s, "swr_sync_latest_job_info",
+              with(with(mirror, "tag", "v9"), "status", "unknown")) == 1);
   CHECK(value(s, "swr_sync_latest_job_info",
               with(with(app2, "tag", "we\"ird\\tag"), "status", "success")) == 1);
   CHECK(samples_of(s, "swr_sync_latest_job_info").size() == 3);
 
   // Durations: default labels organization, target_region, status.
-  const Labels h_east_success = {{"organization", "team-a"}, {"target_region", "cn-east-3"},
-                                 {"status", "success"}};
+  const Labels h_east_success = {
+      {"organization", "team-a"}, {"target_region", "cn-east-3"}, {"status", "success"}};
   CHECK(value(s, "swr_sync_job_duration_seconds_count", h_east_success) == 3);
   CHECK(value(s, "swr_sync_job_duration_seconds_sum", h_east_success) == doctest::Approx(46.5));
   CHECK(value(s, "swr_sync_job_duration_seconds_bucket", with(h_east_success, "le", "1")) == 0);
@@ -140,20 +141,21 @@ TEST_CASE("exact metrics for a known set of jobs") {
   const Labels h_failed = with(h_east_success, "status", "failed");
   CHECK(value(s, "swr_sync_job_duration_seconds_bucket", with(h_failed, "le", "60")) == 0);
   CHECK(value(s, "swr_sync_job_duration_seconds_bucket", with(h_failed, "le", "120")) == 1);
-  const Labels h_timeout = {{"organization", "team-a"}, {"target_region", "ap-southeast-1"},
-                            {"status", "timeout"}};
+  const Labels h_timeout = {
+      {"organization", "team-a"}, {"target_region", "ap-southeast-1"}, {"status", "timeout"}};
   CHECK(value(s, "swr_sync_job_duration_seconds_bucket", with(h_timeout, "le", "3600")) == 0);
   CHECK(value(s, "swr_sync_job_duration_seconds_bucket", with(h_timeout, "le", "7200")) == 1);
   CHECK(value(s, "swr_sync_job_duration_seconds_sum", with(h_timeout, "status", "cancel")) ==
         doctest::Approx(0.5));
   CHECK(value(s, "swr_sync_job_duration_seconds_count", with(h_timeout, "status", "success")) == 0);
-  CHECK(value(s, "swr_sync_job_duration_seconds_count", with(h_east_success, "status", "timeout")) ==
-        0);
+  CHECK(value(s, "swr_sync_job_duration_seconds_count",
+              with(h_east_success, "status", "timeout")) == 0);
   CHECK(samples_of(s, "swr_sync_job_duration_seconds_count").size() == 10);
 
   // The exporter's own figures.
   CHECK(value(s, "swr_up") == 1);
-  CHECK(value(s, "swr_exporter_repository_up", {{"organization", "team-a"}, {"repository", "app1"}}) == 1);
+  CHECK(value(s, "swr_exporter_repository_up",
+              {{"organization", "team-a"}, {"repository", "app1"}}) == 1);
   CHECK(value(s, "swr_exporter_repository_up",
               {{"organization", "team-a"}, {"repository", "team/app2"}}) == 1);
   CHECK(value(s, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "200"}}) ==
@@ -185,8 +187,10 @@ TEST_CASE("faults: each one ends with exact metrics") {
     const Once once = run_once(dir, exporter_config(sim, aksk_auth(), known_targets()));
     INFO(once.result.err);
     CHECK(once.result.exit_code == 0);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "500"}}) == 2);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "200"}}) == 2);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "sync_job"}, {"code", "500"}}) == 2);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "sync_job"}, {"code", "200"}}) == 2);
     CHECK(value(once.samples, "swr_sync_jobs",
                 with(dest("app1", "cn-east-3", "team-a"), "status", "success")) == 2);
   }
@@ -194,7 +198,8 @@ TEST_CASE("faults: each one ends with exact metrics") {
     Sim sim(known_sim_toml(fault("kind = \"bad_gateway\"\ncount = 1")));
     const Once once = run_once(dir, exporter_config(sim, aksk_auth(), known_targets()));
     CHECK(once.result.exit_code == 0);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "502"}}) == 1);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "sync_job"}, {"code", "502"}}) == 1);
   }
   SUBCASE("throttling: 429 APIG.0308 with Retry-After is honoured") {
     Sim sim(known_sim_toml(fault("kind = \"throttle\"\ncount = 1\nretry_after = \"1s\"")));
@@ -203,7 +208,8 @@ TEST_CASE("faults: each one ends with exact metrics") {
     const auto took = std::chrono::steady_clock::now() - start;
     INFO(once.result.err);
     CHECK(once.result.exit_code == 0);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "429"}}) == 1);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "sync_job"}, {"code", "429"}}) == 1);
     CHECK(took >= 1s);  // waited as told, not less
     CHECK(value(once.samples, "swr_up") == 1);
   }
@@ -214,7 +220,8 @@ TEST_CASE("faults: each one ends with exact metrics") {
     CHECK(value(once.samples, "swr_up") == 0);
     CHECK(value(once.samples, "swr_exporter_repository_up", app1) == 0);
     CHECK(value(once.samples, "swr_exporter_repository_up", app2) == 1);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "500"}}) == 4);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "sync_job"}, {"code", "500"}}) == 4);
     CHECK(once.result.err.find("SVCSTG.SWR.5000000") != std::string::npos);
     CHECK_FALSE(has(once.samples, "swr_exporter_last_success_timestamp_seconds"));
   }
@@ -224,7 +231,8 @@ TEST_CASE("faults: each one ends with exact metrics") {
     CHECK(once.result.exit_code == 1);
     CHECK(value(once.samples, "swr_exporter_repository_up", app1) == 0);
     CHECK(value(once.samples, "swr_exporter_repository_up", app2) == 1);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "network"}}) >= 1);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "sync_job"}, {"code", "network"}}) >= 1);
   }
   SUBCASE("malformed JSON is reported with where it broke") {
     Sim sim(known_sim_toml(fault("kind = \"malformed_json\"")));
@@ -237,7 +245,8 @@ TEST_CASE("faults: each one ends with exact metrics") {
   SUBCASE("a lying Content-Range neither loops nor skips") {
     for (const char* mode : {"total_too_small", "total_too_large", "garbage", "missing"}) {
       CAPTURE(mode);
-      Sim sim(known_sim_toml(fault(std::string("kind = \"lying_content_range\"\nmode = \"") + mode + "\"")));
+      Sim sim(known_sim_toml(
+          fault(std::string("kind = \"lying_content_range\"\nmode = \"") + mode + "\"")));
       const Once once = run_once(dir, exporter_config(sim, aksk_auth(), known_targets(2)));
       CHECK(once.result.exit_code == 0);
       double jobs = 0;
@@ -251,11 +260,14 @@ TEST_CASE("faults: each one ends with exact metrics") {
   SUBCASE("an unknown repository is down and has no series") {
     Sim sim(known_sim_toml());
     const Once once = run_once(
-        dir, exporter_config(sim, aksk_auth(),
-                             "[[targets]]\norganization = \"team-a\"\nrepositories = [\"app1\", \"nope\"]\n"));
+        dir, exporter_config(
+                 sim, aksk_auth(),
+                 "[[targets]]\norganization = \"team-a\"\nrepositories = [\"app1\", \"nope\"]\n"));
     CHECK(once.result.exit_code == 1);
-    CHECK(value(once.samples, "swr_exporter_repository_up", {{"organization", "team-a"}, {"repository", "nope"}}) == 0);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "404"}}) == 1);
+    CHECK(value(once.samples, "swr_exporter_repository_up",
+                {{"organization", "team-a"}, {"repository", "nope"}}) == 0);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "sync_job"}, {"code", "404"}}) == 1);
     for (const auto& [key, v] : once.samples) {
       const bool about_nope = key.find("repository=\"nope\"") != std::string::npos;
       CHECK((!about_nope || key.starts_with("swr_exporter_repository_up")));
@@ -274,28 +286,33 @@ TEST_CASE("authentication: every method, and refusals") {
                                {std::string("SWR_EXPORTER_PASSWORD=") + kSimPassword});
     INFO(once.result.err);
     CHECK(once.result.exit_code == 0);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "token"}, {"code", "201"}}) == 1);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "token"}, {"code", "201"}}) == 1);
     const double expiry = value(once.samples, "swr_exporter_token_expiry_timestamp_seconds");
     const double now = static_cast<double>(std::time(nullptr));
     CHECK(expiry > now + 3500);
     CHECK(expiry < now + 3700);
   }
   SUBCASE("a token that expires in the middle of a cycle is renewed once and the cycle goes on") {
-    Sim expiring(known_sim_toml(
-        "[[faults]]\norganization = \"team-a\"\nrepository = \"app1\"\nkind = \"token_expiry\"\nafter = 2\ncount = 1\n"));
+    Sim expiring(
+        known_sim_toml("[[faults]]\norganization = \"team-a\"\nrepository = \"app1\"\nkind = "
+                       "\"token_expiry\"\nafter = 2\ncount = 1\n"));
     const Once once = run_once(dir, exporter_config(expiring, password_auth, known_targets(2)),
                                {std::string("SWR_EXPORTER_PASSWORD=") + kSimPassword});
     INFO(once.result.err);
     CHECK(once.result.exit_code == 0);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "token"}, {"code", "201"}}) == 2);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "401"}}) >= 1);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "token"}, {"code", "201"}}) == 2);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "sync_job"}, {"code", "401"}}) >= 1);
     CHECK(value(once.samples, "swr_up") == 1);
   }
   SUBCASE("a wrong password: one token request, no SWR request, exit 1") {
     const Once once = run_once(dir, exporter_config(sim, password_auth, known_targets()),
                                {"SWR_EXPORTER_PASSWORD=wrong-password-123"});
     CHECK(once.result.exit_code == 1);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "token"}, {"code", "401"}}) == 1);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "token"}, {"code", "401"}}) == 1);
     CHECK(sim.requests("sync_job") == 0);
     CHECK(once.result.err.find("wrong-password-123") == std::string::npos);
   }
@@ -305,35 +322,43 @@ TEST_CASE("authentication: every method, and refusals") {
     const RunResult issue = run(
         {"/bin/sh", "-c",
          "curl -s -o /dev/null -D - -H 'Content-Type: application/json' -X POST '" + sim.url() +
-             "/v3/auth/tokens?nocatalog=true' --data '{\"auth\":{\"identity\":{\"methods\":[\"password\"],"
+             "/v3/auth/tokens?nocatalog=true' --data "
+             "'{\"auth\":{\"identity\":{\"methods\":[\"password\"],"
              "\"password\":{\"user\":{\"domain\":{\"name\":\"sim-domain\"},\"name\":\"sim-user\","
-             "\"password\":\"sim-password\"}}},\"scope\":{\"project\":{\"name\":\"cn-north-4\"}}}}' | "
-             "tr -d '\\r' | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p' > " + token_file +
-             " && chmod 600 " + token_file});
+             "\"password\":\"sim-password\"}}},\"scope\":{\"project\":{\"name\":\"cn-north-4\"}}}}'"
+             " | "
+             "tr -d '\\r' | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p' > " +
+             token_file + " && chmod 600 " + token_file});
     REQUIRE(issue.exit_code == 0);
     const Once once = run_once(
-        dir, exporter_config(sim, "[auth]\nmethod = \"token\"\ntoken_file = \"" + token_file + "\"\n",
-                             known_targets()));
+        dir,
+        exporter_config(sim, "[auth]\nmethod = \"token\"\ntoken_file = \"" + token_file + "\"\n",
+                        known_targets()));
     INFO(once.result.err);
     CHECK(once.result.exit_code == 0);
     CHECK(value(once.samples, "swr_exporter_token_expiry_timestamp_seconds") > std::time(nullptr));
     CHECK(value(once.samples, "swr_up") == 1);
   }
   SUBCASE("AK/SK from the environment") {
-    const Once once = run_once(dir, exporter_config(sim, "[auth]\nmethod = \"aksk\"\n", known_targets()),
-                               {std::string("HUAWEICLOUD_SDK_AK=") + kSimAccessKey,
-                                std::string("HUAWEICLOUD_SDK_SK=") + kSimSecretKey});
+    const Once once =
+        run_once(dir, exporter_config(sim, "[auth]\nmethod = \"aksk\"\n", known_targets()),
+                 {std::string("HUAWEICLOUD_SDK_AK=") + kSimAccessKey,
+                  std::string("HUAWEICLOUD_SDK_SK=") + kSimSecretKey});
     CHECK(once.result.exit_code == 0);
     CHECK(value(once.samples, "swr_up") == 1);
   }
   SUBCASE("a wrong secret key: one refused request, then nothing more this cycle") {
     const Once once = run_once(
-        dir, exporter_config(sim,
-                             std::string("[auth]\naccess_key = \"") + kSimAccessKey +
-                                 "\"\nsecret_key = \"not-the-right-secret\"\n",
-                             known_targets() + "\n[[targets]]\norganization = \"other\"\nrepositories = [\"a\", \"b\", \"c\"]\n"));
+        dir,
+        exporter_config(
+            sim,
+            std::string("[auth]\naccess_key = \"") + kSimAccessKey +
+                "\"\nsecret_key = \"not-the-right-secret\"\n",
+            known_targets() +
+                "\n[[targets]]\norganization = \"other\"\nrepositories = [\"a\", \"b\", \"c\"]\n"));
     CHECK(once.result.exit_code == 1);
-    CHECK(value(once.samples, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "401"}}) <= 4);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "sync_job"}, {"code", "401"}}) <= 4);
     CHECK(once.result.err.find("not-the-right-secret") == std::string::npos);
     CHECK(once.result.err.find("APIG.0301") != std::string::npos);
   }
@@ -378,9 +403,11 @@ TEST_CASE("--check-config and the command line") {
 TEST_CASE("serving: endpoints, background cycles, series that go, clean stop") {
   Sim sim(known_sim_toml());
   TempDir dir;
-  const std::string config = dir.write(
-      "exporter.toml", exporter_config(sim, aksk_auth(),
-                                       "[scrape]\ninterval = \"300ms\"\n\n" + known_targets().substr(known_targets().find("[[targets]]"))));
+  const std::string config =
+      dir.write("exporter.toml",
+                exporter_config(sim, aksk_auth(),
+                                "[scrape]\ninterval = \"300ms\"\n\n" +
+                                    known_targets().substr(known_targets().find("[[targets]]"))));
   Process exporter({exporter_binary(), "--config", config, "--web.listen-address", "127.0.0.1:0",
                     "--log.level", "debug"},
                    dir.path() + "/exporter.err");
@@ -401,7 +428,8 @@ TEST_CASE("serving: endpoints, background cycles, series that go, clean stop") {
   CHECK(landing.find("/metrics") != std::string::npos);
 
   std::map<std::string, std::string> headers;
-  const std::string gz = http_get(port, "/metrics", {{"Accept-Encoding", "gzip"}}, &status, &headers);
+  const std::string gz =
+      http_get(port, "/metrics", {{"Accept-Encoding", "gzip"}}, &status, &headers);
   CHECK(status == 200);
   CHECK(headers["Content-Encoding"] == "gzip");
   CHECK(gz.size() > 2);
@@ -412,37 +440,45 @@ TEST_CASE("serving: endpoints, background cycles, series that go, clean stop") {
   CHECK(value(s, "swr_up") == 1);
   CHECK(promtool_check_metrics(text) == "");
   const double first_cycle = value(s, "swr_exporter_last_cycle_timestamp_seconds");
-  const double success_count = value(s, "swr_sync_job_duration_seconds_count",
-                                     {{"organization", "team-a"}, {"target_region", "cn-east-3"}, {"status", "success"}});
+  const double success_count =
+      value(s, "swr_sync_job_duration_seconds_count",
+            {{"organization", "team-a"}, {"target_region", "cn-east-3"}, {"status", "success"}});
 
   // New jobs arrive: later cycles count them once, and never recount the old ones.
-  sim.admin_post("/_sim/jobs",
-                 R"({"organization":"team-a","repository":"app1","jobs":[{"tag":"v6","status":"failed","remoteRegionId":"cn-east-3","remoteNamespace":"team-a","duration_seconds":3}]})");
+  sim.admin_post(
+      "/_sim/jobs",
+      R"({"organization":"team-a","repository":"app1","jobs":[{"tag":"v6","status":"failed","remoteRegionId":"cn-east-3","remoteNamespace":"team-a","duration_seconds":3}]})");
   // The repository goes away: its series go with it.
-  sim.admin_post("/_sim/delete-repository", R"({"organization":"team-a","repository":"team/app2"})");
+  sim.admin_post("/_sim/delete-repository",
+                 R"({"organization":"team-a","repository":"team/app2"})");
   bool seen = false;
   for (int i = 0; i < 100 && !seen; ++i) {
     std::this_thread::sleep_for(100ms);
     s = parse_exposition(http_get(port, "/metrics"));
-    seen = value(s, "swr_sync_jobs", with(dest("app1", "cn-east-3", "team-a"), "status", "failed")) == 2 &&
-           !has(s, "swr_sync_jobs", with(dest("team/app2", "cn-east-3", "team-a"), "status", "success"));
+    seen = value(s, "swr_sync_jobs",
+                 with(dest("app1", "cn-east-3", "team-a"), "status", "failed")) == 2 &&
+           !has(s, "swr_sync_jobs",
+                with(dest("team/app2", "cn-east-3", "team-a"), "status", "success"));
   }
   REQUIRE(seen);
   std::this_thread::sleep_for(700ms);  // two more cycles
   s = parse_exposition(http_get(port, "/metrics"));
   CHECK(value(s, "swr_exporter_last_cycle_timestamp_seconds") > first_cycle);
-  const Labels failed = {{"organization", "team-a"}, {"target_region", "cn-east-3"}, {"status", "failed"}};
+  const Labels failed = {
+      {"organization", "team-a"}, {"target_region", "cn-east-3"}, {"status", "failed"}};
   CHECK(value(s, "swr_sync_job_duration_seconds_count", failed) == 2);
   // team/app2's one success job is gone with its repository, app1's two stay, counted once.
-  CHECK(value(s, "swr_sync_job_duration_seconds_count",
-              {{"organization", "team-a"}, {"target_region", "cn-east-3"}, {"status", "success"}}) ==
-        success_count);
+  CHECK(
+      value(s, "swr_sync_job_duration_seconds_count",
+            {{"organization", "team-a"}, {"target_region", "cn-east-3"}, {"status", "success"}}) ==
+      success_count);
   for (const auto& [key, v] : s) {
     if (key.find("team/app2") != std::string::npos) {
       CHECK_MESSAGE(key.starts_with("swr_exporter_repository_up"), key);
     }
   }
-  CHECK(value(s, "swr_exporter_repository_up", {{"organization", "team-a"}, {"repository", "team/app2"}}) == 0);
+  CHECK(value(s, "swr_exporter_repository_up",
+              {{"organization", "team-a"}, {"repository", "team/app2"}}) == 0);
 
   const auto stop_start = std::chrono::steady_clock::now();
   exporter.signal(SIGTERM);

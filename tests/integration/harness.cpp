@@ -213,8 +213,8 @@ std::string Sim::admin_post(const std::string& path, const std::string& body) co
   httplib::Client client("127.0.0.1", port_);
   auto result = client.Post(path.c_str(), body, "application/json");
   REQUIRE_MESSAGE(result, "admin POST " << path << " failed");
-  REQUIRE_MESSAGE(result->status == 200, "admin POST " << path << ": " << result->status << " "
-                                                       << result->body);
+  REQUIRE_MESSAGE(result->status == 200,
+                  "admin POST " << path << ": " << result->status << " " << result->body);
   return result->body;
 }
 

@@ -36,8 +36,8 @@ class FakeApi final : public SyncJobApi {
  public:
   std::map<RepositoryRef, std::vector<SyncJob>> repos;  // each newest first
   std::optional<std::int64_t> total_override;
-  bool total_too_small = false;   // total = offset + count: every page claims to be the last
-  bool ignore_offset = false;     // always the first page
+  bool total_too_small = false;  // total = offset + count: every page claims to be the last
+  bool ignore_offset = false;    // always the first page
   std::function<void(int call)> before_page;  // e.g. insert jobs mid-paging
   std::set<RepositoryRef> failing;
   int calls = 0;
@@ -52,7 +52,8 @@ class FakeApi final : public SyncJobApi {
     const auto& all = repos[r];
     if (ignore_offset) offset = 0;
     JobPage page;
-    for (std::int64_t i = offset; i < offset + limit && i < static_cast<std::int64_t>(all.size()); ++i) {
+    for (std::int64_t i = offset; i < offset + limit && i < static_cast<std::int64_t>(all.size());
+         ++i) {
       page.jobs.push_back(all[static_cast<std::size_t>(i)]);
     }
     page.total = total_too_small ? offset + static_cast<std::int64_t>(page.jobs.size())
@@ -173,8 +174,7 @@ TEST_CASE("the ledger observes each final job exactly once across cycles") {
 
 TEST_CASE("summaries per destination") {
   std::vector<SyncJob> jobs = {job(1, SyncStatus::kSuccess, 1000, 10),
-                               job(2, SyncStatus::kFailed, 1000, 20),
-                               job(3, SyncStatus::kRunning),
+                               job(2, SyncStatus::kFailed, 1000, 20), job(3, SyncStatus::kRunning),
                                job(4, SyncStatus::kWaiting, 1000, 0, "cn-east-3", "v4"),
                                job(5, SyncStatus::kSuccess, 1000, 5, "ap-southeast-1")};
   jobs.push_back(job(6, SyncStatus::kUnknown, 1000, 5, "ap-southeast-1", "weird"));

@@ -88,9 +88,9 @@ TEST_CASE("every family name, label and help follows the naming rules") {
 
   const std::regex name_re("^swr_[a-z0-9_]+$");
   const std::regex label_re("^[a-z_][a-z0-9_]*$");
-  const std::set<std::string> forbidden = {"le",      "quantile", "namespace", "region", "zone",
-                                           "cluster", "service",  "env",       "instance", "job",
-                                           "type"};
+  const std::set<std::string> forbidden = {"le",       "quantile", "namespace", "region",
+                                           "zone",     "cluster",  "service",   "env",
+                                           "instance", "job",      "type"};
   std::set<std::string> names;
   for (const auto& f : families) {
     CAPTURE(f.name);
@@ -113,9 +113,10 @@ TEST_CASE("every family name, label and help follows the naming rules") {
     }
   }
   for (const char* expected :
-       {"swr_sync_jobs", "swr_sync_job_duration_seconds", "swr_sync_last_finished_timestamp_seconds",
-        "swr_sync_oldest_pending_job_created_timestamp_seconds", "swr_sync_latest_job_info", "swr_up",
-        "swr_exporter_repository_up", "swr_exporter_cycle_duration_seconds",
+       {"swr_sync_jobs", "swr_sync_job_duration_seconds",
+        "swr_sync_last_finished_timestamp_seconds",
+        "swr_sync_oldest_pending_job_created_timestamp_seconds", "swr_sync_latest_job_info",
+        "swr_up", "swr_exporter_repository_up", "swr_exporter_cycle_duration_seconds",
         "swr_exporter_last_cycle_timestamp_seconds", "swr_exporter_last_success_timestamp_seconds",
         "swr_exporter_api_requests_total", "swr_exporter_api_request_duration_seconds",
         "swr_exporter_token_expiry_timestamp_seconds", "swr_exporter_build_info"}) {
@@ -153,7 +154,8 @@ TEST_CASE("the snapshot's series, exactly") {
 }
 
 TEST_CASE("numbers print with a dot whatever the global locale") {
-  const std::locale old = std::locale::global(std::locale(std::locale::classic(), new CommaDecimal));
+  const std::locale old =
+      std::locale::global(std::locale(std::locale::classic(), new CommaDecimal));
   const std::string text = metrics::render_text(metrics::snapshot_families(sample_snapshot()));
   std::locale::global(old);
   CHECK(text.find("swr_exporter_cycle_duration_seconds 1.25\n") != std::string::npos);

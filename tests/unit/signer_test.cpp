@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "huaweicloud/signer.h"
+
+#include <doctest/doctest.h>
 
 using namespace swr::huaweicloud;
 
@@ -15,9 +15,12 @@ std::string signature_of(const std::string& authorization) {
 }  // namespace
 
 TEST_CASE("the canonical request of the first published vector matches the guide") {
-  SignableRequest r{"GET", "/resources", {{"size", "1"}},
-                    {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}},
-                    ""};
+  SignableRequest r{
+      "GET",
+      "/resources",
+      {{"size", "1"}},
+      {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}},
+      ""};
   CHECK(canonical_request(r, signed_header_names(r.headers)) ==
         "GET\n/resources/\nsize=1\nhost:service.endpoint.myhuaweicloud.com\n"
         "x-sdk-date:20200608T023900Z\n\nhost;x-sdk-date\n"
@@ -35,30 +38,45 @@ TEST_CASE("every published SDK-HMAC-SHA256 vector") {
   };
   const Vector vectors[] = {
       {"GET with query",
-       {"GET", "/resources", {{"size", "1"}},
-        {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}}, ""},
-       "AccessKey", "SecretKey", "host;x-sdk-date",
+       {"GET",
+        "/resources",
+        {{"size", "1"}},
+        {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}},
+        ""},
+       "AccessKey",
+       "SecretKey",
+       "host;x-sdk-date",
        "cfb4171acec81de07d50e53d57eb77edd537414d66ddb1d7d780f128e12cd842"},
       {"POST with body",
-       {"POST", "/resources", {{"size", "1"}},
+       {"POST",
+        "/resources",
+        {{"size", "1"}},
         {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}},
         R"({"name":"test","id":1})"},
-       "AccessKey", "SecretKey", "host;x-sdk-date",
+       "AccessKey",
+       "SecretKey",
+       "host;x-sdk-date",
        "436b1ac0a1ae03705934bb70ef2f2e09f7bfed2117d731a38235053199323a1f"},
       {"VPC listing",
-       {"GET", "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs",
+       {"GET",
+        "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs",
         {{"limit", "2"}, {"marker", "13551d6b-755d-4757-b956-536f674975c0"}},
-        {{"Host", "service.region.example.com"}, {"X-Sdk-Date", "20191115T033655Z"}}, ""},
-       "AccessKey", "SecretKey", "host;x-sdk-date",
+        {{"Host", "service.region.example.com"}, {"X-Sdk-Date", "20191115T033655Z"}},
+        ""},
+       "AccessKey",
+       "SecretKey",
+       "host;x-sdk-date",
        "fd95e7da6f695cfb4cabbb9d6b0968aec155bc576b064835282473539ae9ea1d"},
       {"the guide's example with Content-Type",
-       {"GET", "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs",
+       {"GET",
+        "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs",
         {{"limit", "2"}, {"marker", "13551d6b-755d-4757-b956-536f674975c0"}},
         {{"Content-Type", "application/json"},
          {"Host", "service.region.example.com"},
          {"X-Sdk-Date", "20191115T033655Z"}},
         ""},
-       "QTWAOYTTINDUT2QVKYUC", "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",
+       "QTWAOYTTINDUT2QVKYUC",
+       "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",
        "content-type;host;x-sdk-date",
        "7be6668032f70418fcc22abc52071e57aff61b84a1d2381bb430d6870f4f6ebe"},
   };
@@ -72,9 +90,12 @@ TEST_CASE("every published SDK-HMAC-SHA256 vector") {
 }
 
 TEST_CASE("a different secret key gives a different signature") {
-  SignableRequest r{"GET", "/resources", {{"size", "1"}},
-                    {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}},
-                    ""};
+  SignableRequest r{
+      "GET",
+      "/resources",
+      {{"size", "1"}},
+      {{"Host", "service.endpoint.myhuaweicloud.com"}, {"X-Sdk-Date", "20200608T023900Z"}},
+      ""};
   CHECK(signature_of(authorization_header("AccessKey", "SecretKey2", r)) !=
         "cfb4171acec81de07d50e53d57eb77edd537414d66ddb1d7d780f128e12cd842");
 }
@@ -98,14 +119,16 @@ TEST_CASE("headers with an underscore are not signed") {
 }
 
 TEST_CASE("parse_authorization") {
-  const auto ok = parse_authorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=abc");
+  const auto ok = parse_authorization(
+      "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=abc");
   REQUIRE(ok);
   CHECK(ok->access_key == "AK");
   CHECK(ok->signed_headers == std::vector<std::string>{"host", "x-sdk-date"});
   CHECK(ok->signature == "abc");
   CHECK_FALSE(parse_authorization("AWS4-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=abc"));
   CHECK_FALSE(parse_authorization("SDK-HMAC-SHA256 Access=AK, Signature=abc"));
-  CHECK_FALSE(parse_authorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=abc, X=1"));
+  CHECK_FALSE(
+      parse_authorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=abc, X=1"));
   CHECK_FALSE(parse_authorization(""));
 }
 
