@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_packages=(
   build-essential cmake pkg-config git ca-certificates
-  prometheus-cpp-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  prometheus-cpp-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev
   rapidjson-dev libtomlplusplus-dev doctest-dev
 )
 test_packages=(

@@ -103,16 +103,16 @@ AkSkResult AkSkVerifier::check(const huaweicloud::ParsedAuthorization& auth,
   if (*when > now_us + kMaxClockSkewUs || *when < now_us - kMaxClockSkewUs) {
     return reject("X-Sdk-Date is more than 15 minutes from the server clock");
   }
-  huaweicloud::SignableRequest signable{request.method, request.path, request.query, {},
-                                        request.body};
+  huaweicloud::SignableRequest signable{
+      request.method, request.path, request.query, {}, request.body};
   for (const std::string& name : auth.signed_headers) {
     const std::string* value = find_header(request.headers, name);
     if (!value) return reject("signed header " + name + " is missing");
     signable.headers.emplace_back(name, *value);
   }
   const std::string canonical = huaweicloud::canonical_request(signable, auth.signed_headers);
-  const std::string expected = huaweicloud::hex_hmac_sha256(
-      secret_key_, huaweicloud::string_to_sign(canonical, *date));
+  const std::string expected =
+      huaweicloud::hex_hmac_sha256(secret_key_, huaweicloud::string_to_sign(canonical, *date));
   if (!huaweicloud::equal_constant_time(expected, auth.signature)) {
     return reject("signature mismatch");
   }
@@ -131,10 +131,10 @@ AkSkResult AkSkVerifier::verify(std::string_view authorization, const ReceivedRe
   KeyState& state = keys_[parsed->access_key];
   if (state.locked_until_us > now_us) {
     const std::int64_t seconds = (state.locked_until_us - now_us + 999999) / 1000000;
-    return {AkSkOutcome::kLocked,
-            "the access key is locked after " + std::to_string(kLockoutFailures) +
-                " consecutive authentication failures; try again in " + std::to_string(seconds) +
-                " s"};
+    return {AkSkOutcome::kLocked, "the access key is locked after " +
+                                      std::to_string(kLockoutFailures) +
+                                      " consecutive authentication failures; try again in " +
+                                      std::to_string(seconds) + " s"};
   }
   AkSkResult result = check(*parsed, request, now_us);
   if (result.outcome == AkSkOutcome::kAccepted) {
@@ -149,8 +149,9 @@ AkSkResult AkSkVerifier::verify(std::string_view authorization, const ReceivedRe
 
 std::size_t AkSkVerifier::locked_keys(std::int64_t now_us) const {
   std::lock_guard lock(mutex_);
-  return static_cast<std::size_t>(std::count_if(
-      keys_.begin(), keys_.end(), [&](const auto& e) { return e.second.locked_until_us > now_us; }));
+  return static_cast<std::size_t>(std::count_if(keys_.begin(), keys_.end(), [&](const auto& e) {
+    return e.second.locked_until_us > now_us;
+  }));
 }
 
 std::uint64_t AkSkVerifier::lockouts() const {

@@ -14,9 +14,9 @@ namespace swr::sim {
 
 // What to do to one request: wait first, then maybe answer differently.
 struct FaultAction {
-  std::int64_t delay_ms = 0;            // slow
-  std::optional<FaultKind> kind;        // the fault that shapes the answer, if any
-  std::int64_t retry_after_seconds = 0;  // throttle
+  std::int64_t delay_ms = 0;                 // slow
+  std::optional<FaultKind> kind;             // the fault that shapes the answer, if any
+  std::int64_t retry_after_seconds = 0;      // throttle
   RangeLie mode = RangeLie::kTotalTooSmall;  // lying_content_range
 };
 

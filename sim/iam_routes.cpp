@@ -138,8 +138,8 @@ std::string parse_password_request(const std::string& body, PasswordRequest& out
   const JsonValue* identity = object_member(*auth, "identity");
   if (!identity) return "Invalid input for field 'auth.identity'.";
   const auto methods = identity->FindMember("methods");
-  if (methods == identity->MemberEnd() || !methods->value.IsArray() ||
-      methods->value.Size() != 1 || !methods->value[0].IsString() ||
+  if (methods == identity->MemberEnd() || !methods->value.IsArray() || methods->value.Size() != 1 ||
+      !methods->value[0].IsString() ||
       std::string_view(methods->value[0].GetString()) != "password") {
     return "Invalid input for field 'auth.identity.methods': expected [\"password\"].";
   }

@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
   }
 
   // Every thread started from here on inherits the mask; the main thread waits for the signal.
+  // A shell starts background jobs with SIGINT ignored, and an ignored signal never reaches
+  // sigwait: restore the default first.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);

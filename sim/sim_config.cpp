@@ -1,9 +1,10 @@
 #include "sim_config.h"
 
+#include <toml++/toml.h>
+
 #include <charconv>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace swr::sim {
 
@@ -159,15 +160,13 @@ void apply_credentials(const toml::table& table, const TomlReader& r, Credential
   }
 }
 
-// Which optional keys make sense for which kind; anything else is a mistake worth reporting.
-bool key_applies(std::string_view key, FaultKind kind) {
-  if (key == "organization" || key == "repository" || key == "kind" || key == "count") {
-    return true;
+// Every fault key is accepted on every kind (and checked), so one commented template can list
+// them all; a key only acts on its own kind (retry_after: throttle, delay: slow, ...).
+bool is_fault_key(std::string_view key) {
+  for (const std::string_view k :
+       {"organization", "repository", "kind", "count", "retry_after", "delay", "after", "mode"}) {
+    if (k == key) return true;
   }
-  if (key == "retry_after") return kind == FaultKind::kThrottle;
-  if (key == "delay") return kind == FaultKind::kSlow;
-  if (key == "after") return kind == FaultKind::kTokenExpiry;
-  if (key == "mode") return kind == FaultKind::kLyingContentRange;
   return false;
 }
 
@@ -175,7 +174,8 @@ FaultSpec read_fault(const toml::table& table, std::size_t index, const TomlRead
   const std::string prefix = "faults[" + std::to_string(index) + "].";
   FaultSpec f;
   const toml::node* kind_node = table.get("kind");
-  if (!kind_node) throw ConfigError(where(r.source, table.source()) + ": " + prefix + "kind missing");
+  if (!kind_node)
+    throw ConfigError(where(r.source, table.source()) + ": " + prefix + "kind missing");
   const std::string kind_text = r.string(*kind_node, prefix + "kind");
   const auto kind = parse_fault_kind(kind_text);
   if (!kind) {
@@ -189,9 +189,7 @@ FaultSpec read_fault(const toml::table& table, std::size_t index, const TomlRead
   for (auto&& [k, node] : table) {
     const std::string_view key = k.str();
     const std::string name = prefix + std::string(key);
-    if (!key_applies(key, f.kind)) {
-      throw ConfigError(r.at(node, name) + ": unknown key for kind " + quoted(kind_text));
-    }
+    if (!is_fault_key(key)) throw ConfigError(r.at(node, name) + ": unknown key");
     if (key == "organization") {
       f.organization = r.string(node, name);
       have_org = !f.organization.empty();
@@ -321,8 +319,8 @@ void apply_toml(std::string_view text, std::string_view source, SimConfig& confi
       config.legacy_error_bodies = r.boolean(node, key);
     } else if (key == "verbose") {
       config.verbose = r.boolean(node, key);
-    } else if (key == "seed" || key == "organizations" || key == "repositories" ||
-               key == "jobs" || key == "token_size") {
+    } else if (key == "seed" || key == "organizations" || key == "repositories" || key == "jobs" ||
+               key == "token_size") {
       set_scalar(key, std::to_string(r.integer(node, key)), r.at(node, key), config);
     } else if (key == "credentials") {
       const toml::table* table = node.as_table();

@@ -52,8 +52,8 @@ Identity identity_for(const Credentials& credentials) {
 SimServer::SimServer(SimConfig config, Clock clock) {
   const Identity identity = identity_for(config.credentials);
   WorldData world = build_world(config, identity, clock());
-  state_ = std::make_unique<SimState>(std::move(config), std::move(clock), identity,
-                                      std::move(world));
+  state_ =
+      std::make_unique<SimState>(std::move(config), std::move(clock), identity, std::move(world));
   server_ = std::make_unique<httplib::Server>();
   httplib::Server& server = *server_;
   SimState& state = *state_;
@@ -68,15 +68,15 @@ SimServer::SimServer(SimConfig config, Clock clock) {
   // Unknown paths get the gateway's answer; handlers' own error bodies are left alone.
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [&state](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    state.stats.count(Endpoint::kOther);
-    res.set_content(apig_error_body("APIG.0101",
-                                    "The API does not exist or has not been published in the "
-                                    "environment",
-                                    request_id_of(res)),
-                    kJsonType);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        state.stats.count(Endpoint::kOther);
+        res.set_content(apig_error_body("APIG.0101",
+                                        "The API does not exist or has not been published in the "
+                                        "environment",
+                                        request_id_of(res)),
+                        kJsonType);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   if (state.config.verbose) {
     server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
       const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(

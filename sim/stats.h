@@ -26,7 +26,7 @@ std::string_view to_string(Endpoint endpoint);
 struct StatsSnapshot {
   std::array<std::uint64_t, kEndpointCount> requests{};
   std::map<std::string, std::uint64_t> by_repository;  // sync_job calls, "org/repo"
-  std::uint64_t auth_failures = 0;                      // every 401 answered
+  std::uint64_t auth_failures = 0;                     // every 401 answered
 };
 
 class Stats {

@@ -116,7 +116,8 @@ class SwrCall {
         case AkSkOutcome::kAccepted:
           return Caller::kAkSk;
         case AkSkOutcome::kLocked:
-          gateway_error(401, "APIG.0301", "Incorrect IAM authentication information: " + result.reason);
+          gateway_error(401, "APIG.0301",
+                        "Incorrect IAM authentication information: " + result.reason);
           return std::nullopt;
         case AkSkOutcome::kRejected:
           gateway_error(401, "APIG.0301",
@@ -364,8 +365,8 @@ void handle_repos(SimState& state, const Request& req, Response& res) {
   std::size_t count = 0;
   for (std::size_t i = q.offset; i < total && count < q.limit; ++i, ++count) {
     const auto& [id, r] = all[i];
-    const std::string path = "swr." + state.config.region + ".myhuaweicloud.com/" +
-                             r.organization + "/" + r.name;
+    const std::string path =
+        "swr." + state.config.region + ".myhuaweicloud.com/" + r.organization + "/" + r.name;
     w.StartObject();
     put(w, "id");
     w.Int64(static_cast<std::int64_t>(id));

@@ -18,9 +18,9 @@ constexpr std::int64_t kMinuteUs = 60 * kSecondUs;
 constexpr std::int64_t kHourUs = 60 * kMinuteUs;
 constexpr std::int64_t kDayUs = 24 * kHourUs;
 
-constexpr std::string_view kOrganizationNames[] = {
-    "team-a", "platform", "payments", "data-eng",  "mobile",    "infra",
-    "search", "security", "web",      "analytics", "ml-serving"};
+constexpr std::string_view kOrganizationNames[] = {"team-a", "platform",  "payments",  "data-eng",
+                                                   "mobile", "infra",     "search",    "security",
+                                                   "web",    "analytics", "ml-serving"};
 constexpr std::string_view kRepositoryNames[] = {
     "app1",         "tools/builder",    "api-gateway", "base/alpine", "web-frontend",
     "auth-service", "billing/invoices", "worker",      "nginx-proxy", "charts/ingress",
@@ -244,8 +244,7 @@ WorldData generate_world(const GenerationParams& params, const Identity& identit
   return world;
 }
 
-WorldData parse_world_json(std::string_view text, const Identity& identity,
-                           std::int64_t now_us) {
+WorldData parse_world_json(std::string_view text, const Identity& identity, std::int64_t now_us) {
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) {
@@ -293,10 +292,10 @@ WorldData parse_world_json(std::string_view text, const Identity& identity,
       for (rapidjson::SizeType d = 0; d < dests->Size(); ++d) {
         const std::string dw = where + ".destinations[" + std::to_string(d) + "]";
         const JsonValue& dv = r.object((*dests)[d], dw);
-        check_keys(dv,
-                   {"remoteRegionId", "remoteNamespace", "syncAuto", "override", "createdAt",
-                    "updatedAt"},
-                   dw);
+        check_keys(
+            dv,
+            {"remoteRegionId", "remoteNamespace", "syncAuto", "override", "createdAt", "updatedAt"},
+            dw);
         SyncRule rule;
         rule.remote_region = r.required_string(dv, "remoteRegionId", dw);
         rule.remote_organization = r.required_string(dv, "remoteNamespace", dw);
@@ -410,8 +409,11 @@ std::vector<RepositorySummary> World::repositories() const {
   std::vector<RepositorySummary> out;
   out.reserve(data_.repositories.size());
   for (const auto& [ref, repo] : data_.repositories) {
-    RepositorySummary s{ref.organization, ref.repository, format_timestamp_us(repo.created_us),
-                        format_timestamp_us(repo.created_us), {}};
+    RepositorySummary s{ref.organization,
+                        ref.repository,
+                        format_timestamp_us(repo.created_us),
+                        format_timestamp_us(repo.created_us),
+                        {}};
     std::set<std::string_view> seen;
     for (const SimJob& job : repo.jobs) {
       if (seen.insert(job.tag).second) s.tags.push_back(job.tag);
@@ -450,8 +452,8 @@ SimJob World::make_job(const RepositoryRef& ref) const {
   return job;
 }
 
-std::vector<std::int64_t> World::append(const RepositoryRef& ref,
-                                        const std::vector<NewJob>& jobs, std::int64_t now_us) {
+std::vector<std::int64_t> World::append(const RepositoryRef& ref, const std::vector<NewJob>& jobs,
+                                        std::int64_t now_us) {
   std::lock_guard lock(mutex_);
   SimRepository& repo = ensure_repository(ref, now_us);
   std::vector<std::int64_t> ids;
@@ -505,8 +507,8 @@ void World::churn(std::mt19937_64& rng, std::int64_t now_us) {
       job.updated_at = now;
       job.status = "waiting";
       job.tag = "sha-" + hex(draw, 7);
-      const Destination& d = repo.destinations[static_cast<std::size_t>(
-          draw.below(std::ssize(repo.destinations)))];
+      const Destination& d =
+          repo.destinations[static_cast<std::size_t>(draw.below(std::ssize(repo.destinations)))];
       job.remote_region = d.region;
       job.remote_organization = d.organization;
       const auto at = std::upper_bound(repo.jobs.begin(), repo.jobs.end(), job, job_order);

@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
   swr::SystemClock clock;
   swr::metrics::ApiMetrics api_metrics;
   ApiObserverToMetrics observer(api_metrics);
-  auto transport = swr::huaweicloud::make_httplib_transport(
+  auto transport = swr::huaweicloud::make_curl_transport(
       {config.huaweicloud.ca_file, config.scrape.timeout, 32 * 1024 * 1024});
   auto authorizer = make_authorizer(config, *transport, observer, clock);
   swr::huaweicloud::SwrClient client(config.huaweicloud.swr_endpoint, *transport, *authorizer,

@@ -1,4 +1,4 @@
-// HTTP as the cloud client sees it: plain values in and out, no exceptions, no httplib types.
+// HTTP as the cloud client sees it: plain values in and out, no exceptions, no library types.
 #pragma once
 
 #include <chrono>
@@ -46,7 +46,8 @@ class Transport {
   virtual HttpResponse send(const HttpRequest& request) = 0;
 };
 
-// cpp-httplib underneath: keeps a few keep-alive connections per host, verifies TLS.
-std::unique_ptr<Transport> make_httplib_transport(TransportOptions options);
+// libcurl underneath: keeps connections alive, verifies TLS against the system store plus
+// `ca_file`, caps the body, bounds each request by `timeout` in total.
+std::unique_ptr<Transport> make_curl_transport(TransportOptions options);
 
 }  // namespace swr::huaweicloud
