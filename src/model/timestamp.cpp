@@ -66,7 +66,7 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
 
 std::optional<std::int64_t> parse_timestamp_us(std::string_view s) {
   std::size_t pos = 0;
-  unsigned year, month, day, hour, minute, second;
+  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!digits(s, pos, 4, year) || !expect(s, pos, '-') || !digits(s, pos, 2, month) ||
       !expect(s, pos, '-') || !digits(s, pos, 2, day)) {
     return std::nullopt;
@@ -103,7 +103,7 @@ std::optional<std::int64_t> parse_timestamp_us(std::string_view s) {
       ++pos;
     } else if (z == '+' || z == '-') {
       ++pos;
-      unsigned oh, om = 0;
+      unsigned oh = 0, om = 0;
       if (!digits(s, pos, 2, oh)) return std::nullopt;
       if (pos < s.size() && s[pos] == ':') ++pos;
       if (pos < s.size() && !digits(s, pos, 2, om)) return std::nullopt;
