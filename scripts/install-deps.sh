@@ -9,7 +9,7 @@ build_packages=(
   rapidjson-dev libtomlplusplus-dev doctest-dev
 )
 test_packages=(
-  clang clang-format prometheus curl
+  clang clang-format prometheus curl jq
 )
 
 packages=("${build_packages[@]}")

@@ -488,3 +488,33 @@ TEST_CASE("serving: endpoints, background cycles, series that go, clean stop") {
   // At debug level, no secret shows up in the logs.
   CHECK(exporter.stderr_text().find(kSimSecretKey) == std::string::npos);
 }
+
+TEST_CASE("paging a generated world: every job counted, each final job observed once") {
+  Sim sim("seed = 11\norganizations = 1\nrepositories = 3\njobs = 1000\n");
+  TempDir dir;
+  const Once once = run_once(
+      dir, exporter_config(sim, aksk_auth(),
+                           "[scrape]\npage_size = 100\nconcurrency = 3\n\n[[targets]]\n"
+                           "organization = \"team-a\"\n"
+                           "repositories = [\"app1\", \"tools/builder\", \"api-gateway\"]\n"));
+  INFO(once.result.err);
+  REQUIRE(once.result.exit_code == 0);
+  double jobs = 0, final_jobs = 0, observed = 0;
+  for (const auto& [key, v] : samples_of(once.samples, "swr_sync_jobs")) {
+    jobs += v;
+    if (key.find("status=\"waiting\"") == std::string::npos &&
+        key.find("status=\"running\"") == std::string::npos &&
+        key.find("status=\"unknown\"") == std::string::npos) {
+      final_jobs += v;
+    }
+  }
+  for (const auto& [key, v] : samples_of(once.samples, "swr_sync_job_duration_seconds_count")) {
+    observed += v;
+  }
+  CHECK(jobs == 3000);
+  CHECK(observed == final_jobs);
+  // 1000 is a multiple of the page size: ten full pages and one empty one per repository.
+  CHECK(sim.requests("sync_job") == 33);
+  CHECK(value(once.samples, "swr_exporter_api_requests_total",
+              {{"api", "sync_job"}, {"code", "200"}}) == 33);
+}
