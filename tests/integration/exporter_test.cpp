@@ -30,11 +30,17 @@ struct Once {
   Samples samples;
 };
 
+// Every run logs at debug level, so the tests see that even debug logs carry no secret.
 Once run_once(const TempDir& dir, const std::string& config_text,
               const std::vector<std::string>& env = {}) {
   const std::string config = dir.write("exporter.toml", config_text);
   Once once;
-  once.result = run({exporter_binary(), "--config", config, "--once"}, 120s, env);
+  once.result =
+      run({exporter_binary(), "--config", config, "--once", "--log.level", "debug"}, 120s, env);
+  // swr-sim's tokens start with MII, as IAM's do; neither they nor the keys may be logged.
+  CHECK(once.result.err.find("MII") == std::string::npos);
+  CHECK(once.result.err.find(kSimSecretKey) == std::string::npos);
+  CHECK(once.result.err.find(kSimPassword) == std::string::npos);
   once.samples = parse_exposition(once.result.out);
   return once;
 }
