@@ -204,8 +204,9 @@ int main(int argc, char** argv) {
   auto transport = swr::huaweicloud::make_curl_transport(
       {config.huaweicloud.ca_file, config.scrape.timeout, 32 * 1024 * 1024});
   auto authorizer = make_authorizer(config, *transport, observer, clock);
+  swr::huaweicloud::RateLimiter limiter(config.scrape.max_requests_per_second, clock);
   swr::huaweicloud::SwrClient client(config.huaweicloud.swr_endpoint, *transport, *authorizer,
-                                     observer, clock);
+                                     observer, clock, limiter);
   swr::collect::Poller poller(
       {repositories_of(config), config.scrape.page_size, config.scrape.concurrency,
        config.metrics.duration_buckets, config.metrics.duration_labels},

@@ -45,6 +45,11 @@ struct Scrape {
   std::chrono::milliseconds timeout{10'000};
   int page_size = 100;
   int concurrency = 4;
+  // Shared by all workers; halves itself on throttling and climbs back. Huawei publishes no SWR
+  // limit, so the default is cautious.
+  double max_requests_per_second = 10;
+  // A full read of every repository at least this often, whatever incremental polling skips.
+  std::chrono::milliseconds full_resync_interval{3'600'000};
 };
 
 struct Metrics {

@@ -33,7 +33,12 @@ const Keys kTokenKeys{"token_file"};
 const Keys kAuthKeys{"method",          "access_key",   "secret_key", "access_key_file",
                      "secret_key_file", "domain_name",  "user_name",  "password",
                      "password_file",   "project_name", "token_file"};
-const Keys kScrapeKeys{"interval", "timeout", "page_size", "concurrency"};
+const Keys kScrapeKeys{"interval",
+                       "timeout",
+                       "page_size",
+                       "concurrency",
+                       "max_requests_per_second",
+                       "full_resync_interval"};
 const Keys kMetricsKeys{"duration_buckets", "duration_labels"};
 const Keys kTargetKeys{"organization", "repositories"};
 const Keys kMethods{"aksk", "password", "token"};
@@ -467,6 +472,10 @@ class Loader {
     scrape.timeout = duration(table, "timeout", scrape.timeout);
     scrape.page_size = bounded_integer(table, "page_size", scrape.page_size, 1, 1000);
     scrape.concurrency = bounded_integer(table, "concurrency", scrape.concurrency, 1, 64);
+    scrape.max_requests_per_second = bounded_number(table, "max_requests_per_second",
+                                                    scrape.max_requests_per_second, 0.01, 10000);
+    scrape.full_resync_interval =
+        duration(table, "full_resync_interval", scrape.full_resync_interval);
     return scrape;
   }
 
@@ -498,6 +507,26 @@ class Loader {
                                  std::to_string(low) + " to " + std::to_string(high));
     }
     return static_cast<int>(*value);
+  }
+
+  double bounded_number(const toml::table* table, std::string_view key, double default_value,
+                        double low, double high) const {
+    const std::string path = join_path("scrape", key);
+    const toml::node* node = find(table, key);
+    if (node == nullptr) return default_value;
+    double value = 0;
+    if (const auto* integer = node->as_integer()) {
+      value = static_cast<double>(integer->get());
+    } else if (const auto* floating = node->as_floating_point()) {
+      value = floating->get();
+    } else {
+      fail(*node, path + " must be a number, not " + type_name(*node));
+    }
+    if (!(value >= low && value <= high)) {
+      fail(*node, path + " = " + format_number(value) + " is out of range: use " +
+                      format_number(low) + " to " + format_number(high));
+    }
+    return value;
   }
 
   // --- [metrics] -------------------------------------------------------------------------------

@@ -58,12 +58,13 @@ HttpRequest sync_job_request(const std::string& endpoint, const RepositoryRef& r
 }
 
 SwrClient::SwrClient(std::string endpoint, Transport& transport, Authorizer& authorizer,
-                     ApiObserver& observer, Clock& clock, RetryPolicy policy)
+                     ApiObserver& observer, Clock& clock, RateLimiter& limiter, RetryPolicy policy)
     : endpoint_(std::move(endpoint)),
       transport_(transport),
       authorizer_(authorizer),
       observer_(observer),
       clock_(clock),
+      limiter_(limiter),
       policy_(policy) {}
 
 void SwrClient::start_cycle(std::size_t repositories) {
@@ -114,12 +115,19 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
     if (auto error = authorizer_.authorize(request, stop)) {
       return {std::nullopt, {std::string(what) + ": " + *error, true}};
     }
+    if (!limiter_.acquire(stop)) {
+      return {std::nullopt,
+              {std::string(what) + ": stopped while waiting for the rate limit", false}};
+    }
     const auto start = std::chrono::steady_clock::now();
     HttpResponse response = transport_.send(request);
     observer_.on_request(
         api, status_code(response),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    if (response.status >= 200 && response.status < 300) return {std::move(response), {}};
+    if (response.status >= 200 && response.status < 300) {
+      limiter_.on_success();
+      return {std::move(response), {}};
+    }
 
     const ApiErrorBody error =
         response.status == 0 ? ApiErrorBody{} : parse_error_body(response.body);
@@ -151,11 +159,13 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
       return {std::nullopt, {std::string(what) + ": " + reason, true}};
     }
 
+    const bool throttled = response.status == 429 || is_throttling_code(error.code);
+    if (throttled) limiter_.on_throttled();
     if (!is_retryable(response, error) || attempt >= policy_.max_attempts || !budget_.take()) {
       return {std::nullopt, {std::string(what) + ": " + reason, false, response.status == 404}};
     }
     std::chrono::milliseconds delay = backoff_delay(policy_, attempt, jitter_unit());
-    if (response.status == 429 || is_throttling_code(error.code)) {
+    if (throttled) {
       const auto retry_after = response.header("Retry-After");
       auto wait = retry_after ? parse_retry_after(*retry_after) : std::nullopt;
       delay = std::min(wait.value_or(policy_.throttle_delay + delay / 4), policy_.max_retry_after);

@@ -9,6 +9,7 @@
 
 #include "huaweicloud/api_observer.h"
 #include "huaweicloud/authorizer.h"
+#include "huaweicloud/rate_limiter.h"
 #include "huaweicloud/retry_policy.h"
 #include "huaweicloud/transport.h"
 #include "model/clock.h"
@@ -27,7 +28,7 @@ HttpRequest sync_job_request(const std::string& endpoint, const RepositoryRef& r
 class SwrClient final : public SyncJobApi {
  public:
   SwrClient(std::string endpoint, Transport& transport, Authorizer& authorizer,
-            ApiObserver& observer, Clock& clock, RetryPolicy policy = {});
+            ApiObserver& observer, Clock& clock, RateLimiter& limiter, RetryPolicy policy = {});
 
   PageResult list_sync_jobs(const RepositoryRef& repository, std::int64_t offset, int limit,
                             std::stop_token stop) override;
@@ -51,6 +52,7 @@ class SwrClient final : public SyncJobApi {
   Authorizer& authorizer_;
   ApiObserver& observer_;
   Clock& clock_;
+  RateLimiter& limiter_;
   RetryPolicy policy_;
   RetryBudget budget_;
 

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "huaweicloud/authorizer.h"
+#include "huaweicloud/rate_limiter.h"
 #include "huaweicloud/swr_client.h"
 #include "model/timestamp.h"
 
@@ -82,7 +83,8 @@ TEST_CASE("IAM tokens are cached and renewed at 75% of their life") {
   NullApiObserver observer;
   auto auth = make_password_authorizer({"https://iam", "d", "u", "p", "cn-north-4"}, transport,
                                        observer, clock);
-  SwrClient client("https://swr", transport, *auth, observer, clock);
+  RateLimiter limiter(1000, clock);
+  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(1);
   for (int i = 0; i < 5; ++i) REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(transport.count("/v3/auth/tokens") == 1);
@@ -109,7 +111,8 @@ TEST_CASE("a refused token is renewed once and the request retried; refused agai
   NullApiObserver observer;
   auto auth = make_password_authorizer({"https://iam", "d", "u", "p", "cn-north-4"}, transport,
                                        observer, clock);
-  SwrClient client("https://swr", transport, *auth, observer, clock);
+  RateLimiter limiter(1000, clock);
+  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(1);
   CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(transport.count("/v3/auth/tokens") == 2);
@@ -140,7 +143,8 @@ TEST_CASE("a refused password is not tried again for five minutes") {
   NullApiObserver observer;
   auto auth = make_password_authorizer({"https://iam", "d", "u", "secret-pw", "cn-north-4"},
                                        transport, observer, clock);
-  SwrClient client("https://swr", transport, *auth, observer, clock);
+  RateLimiter limiter(1000, clock);
+  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(1);
   for (int i = 0; i < 10; ++i) {
     const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
@@ -170,7 +174,8 @@ TEST_CASE("a refused AK/SK signature pauses every request for five minutes") {
   };
   NullApiObserver observer;
   auto auth = make_aksk_authorizer({"AK", "SK", ""}, "project-1", clock);
-  SwrClient client("https://swr", transport, *auth, observer, clock);
+  RateLimiter limiter(1000, clock);
+  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(100);
   for (int i = 0; i < 20; ++i) {
     const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
@@ -205,7 +210,8 @@ TEST_CASE("throttling: Retry-After is honoured, 5xx backs off, the retry budget 
   transport.fallback = [](const HttpRequest&) { return ok_page(); };
   NullApiObserver observer;
   auto auth = make_aksk_authorizer({"AK", "SK", ""}, "", clock);
-  SwrClient client("https://swr", transport, *auth, observer, clock);
+  RateLimiter limiter(1000, clock);
+  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(1);
   // A 200 body that is an error object is not a job list: reported, not retried.
   const PageResult first = client.list_sync_jobs(kRepo, 0, 100, {});
@@ -243,11 +249,42 @@ TEST_CASE("token file: read when it changes, never logged") {
   };
   NullApiObserver observer;
   auto auth = make_token_file_authorizer(file, "https://iam", transport, observer, clock);
-  SwrClient client("https://swr", transport, *auth, observer, clock);
+  RateLimiter limiter(1000, clock);
+  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(1);
   CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   { std::ofstream(file) << "second-token"; }
   CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(transport.sent.back().header("X-Auth-Token") == "second-token");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the rate limiter spaces requests, halves on throttling and climbs back") {
+  FakeClock clock;
+  RateLimiter limiter(4, clock);
+  // A burst of one second's worth, then one every 250 ms.
+  for (int i = 0; i < 4; ++i) CHECK(limiter.acquire({}));
+  CHECK(clock.slept == 0ms);
+  for (int i = 0; i < 8; ++i) CHECK(limiter.acquire({}));
+  CHECK(clock.slept == 2000ms);
+  limiter.on_throttled();
+  CHECK(limiter.current_rate() == 2);
+  limiter.on_throttled();
+  CHECK(limiter.current_rate() == 1);
+  for (int i = 0; i < 10; ++i) limiter.on_throttled();
+  CHECK(limiter.current_rate() == doctest::Approx(4.0 / 64));
+  for (int i = 0; i < 100; ++i) limiter.on_success();
+  CHECK(limiter.current_rate() == 4);
+
+  SUBCASE("throttled answers slow the client down") {
+    ScriptedTransport transport;
+    transport.script = {{429, "", {{"Retry-After", "0"}}, R"({"error_code":"APIG.0308"})"}};
+    transport.fallback = [](const HttpRequest&) { return ok_page(); };
+    NullApiObserver observer;
+    auto auth = make_aksk_authorizer({"AK", "SK", ""}, "", clock);
+    SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
+    client.start_cycle(1);
+    CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+    CHECK(limiter.current_rate() == doctest::Approx(2.2));  // halved, then one success
+  }
 }

@@ -207,7 +207,7 @@ TEST_CASE("unknown keys are errors at the key, with a suggestion when one is clo
        "test.toml:7:1: unknown key targets[0].organisation; did you mean `organization`?"},
       {config_with("[scrape]\nspeed = 3\n"),
        "test.toml:7:1: unknown key scrape.speed; the keys of [scrape] are interval, timeout, "
-       "page_size, concurrency"},
+       "page_size, concurrency, max_requests_per_second, full_resync_interval"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.text);
@@ -701,3 +701,27 @@ TEST_CASE("targets") {
 
 }  // namespace
 }  // namespace swr::config
+
+TEST_CASE("scrape.max_requests_per_second and scrape.full_resync_interval") {
+  const std::string head =
+      "[huaweicloud]\nregion = \"cn-north-4\"\n[auth]\naccess_key = \"AK\"\nsecret_key = \"SK\"\n"
+      "[[targets]]\norganization = \"o\"\nrepositories = [\"r\"]\n[scrape]\n";
+  const auto env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  auto defaults = swr::config::load_config_text(head, "t.toml", env);
+  REQUIRE(defaults.config);
+  CHECK(defaults.config->scrape.max_requests_per_second == 10);
+  CHECK(defaults.config->scrape.full_resync_interval == std::chrono::hours(1));
+  auto set = swr::config::load_config_text(
+      head + "max_requests_per_second = 2.5\nfull_resync_interval = \"30m\"\n", "t.toml", env);
+  REQUIRE(set.config);
+  CHECK(set.config->scrape.max_requests_per_second == 2.5);
+  CHECK(set.config->scrape.full_resync_interval == std::chrono::minutes(30));
+  auto zero = swr::config::load_config_text(head + "max_requests_per_second = 0\n", "t.toml", env);
+  REQUIRE(zero.error);
+  CHECK(zero.error->to_string() ==
+        "t.toml:10:27: scrape.max_requests_per_second = 0 is out of range: use 0.01 to 10000");
+  auto text =
+      swr::config::load_config_text(head + "max_requests_per_second = \"fast\"\n", "t.toml", env);
+  REQUIRE(text.error);
+  CHECK(text.error->message == "scrape.max_requests_per_second must be a number, not a string");
+}

@@ -118,7 +118,8 @@ TEST_CASE("a 9.5 KB IAM token is read whole from X-Subject-Token and sent whole 
   SystemClock clock;
   auto authorizer = make_password_authorizer({iam.url(), "domain", "user", "pa\"ss", "cn-north-4"},
                                              *transport, observer, clock);
-  SwrClient client(swr.url(), *transport, *authorizer, observer, clock);
+  RateLimiter limiter(1000, clock);
+  SwrClient client(swr.url(), *transport, *authorizer, observer, clock, limiter);
   client.start_cycle(1);
   const PageResult page = client.list_sync_jobs({"team-a", "team/app"}, 0, 100, {});
   REQUIRE_MESSAGE(page.page, page.failure.message);
