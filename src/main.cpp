@@ -207,10 +207,10 @@ int main(int argc, char** argv) {
   swr::huaweicloud::RateLimiter limiter(config.scrape.max_requests_per_second, clock);
   swr::huaweicloud::SwrClient client(config.huaweicloud.swr_endpoint, *transport, *authorizer,
                                      observer, clock, limiter);
-  swr::collect::Poller poller(
-      {repositories_of(config), config.scrape.page_size, config.scrape.concurrency,
-       config.metrics.duration_buckets, config.metrics.duration_labels},
-      client, clock);
+  swr::collect::Poller poller({repositories_of(config), config.scrape.page_size,
+                               config.scrape.concurrency, config.metrics.duration_buckets,
+                               config.metrics.duration_labels, config.scrape.full_resync_interval},
+                              client, clock);
   const std::string version = kVersion;
   const std::string revision = kRevision;
   swr::metrics::ExpositionCache cache([&] {

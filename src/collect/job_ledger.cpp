@@ -45,44 +45,58 @@ std::vector<std::size_t> JobLedger::record(const RepositoryRef& repository,
   return first_seen;
 }
 
+std::vector<std::size_t> JobLedger::record_partial(const RepositoryRef& repository,
+                                                   const std::vector<SyncJob>& jobs) {
+  std::vector<Entry>& entries = final_seen_[repository];
+  std::vector<std::size_t> first_seen;
+  std::vector<Entry> added;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (!is_final(jobs[i].status)) continue;
+    const auto it = std::lower_bound(entries.begin(), entries.end(), jobs[i].id,
+                                     [](const Entry& e, std::int64_t id) { return e.id < id; });
+    if (it != entries.end() && it->id == jobs[i].id) continue;
+    if (std::any_of(added.begin(), added.end(),
+                    [&](const Entry& e) { return e.id == jobs[i].id; })) {
+      continue;
+    }
+    added.push_back({jobs[i].id, 0});
+    first_seen.push_back(i);
+  }
+  if (!added.empty()) {
+    entries.insert(entries.end(), added.begin(), added.end());
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return a.id < b.id; });
+  }
+  return first_seen;
+}
+
+bool JobLedger::is_known_final(const RepositoryRef& repository, std::int64_t id) const {
+  const auto found = final_seen_.find(repository);
+  if (found == final_seen_.end()) return false;
+  const auto& entries = found->second;
+  const auto it = std::lower_bound(entries.begin(), entries.end(), id,
+                                   [](const Entry& e, std::int64_t v) { return e.id < v; });
+  return it != entries.end() && it->id == id;
+}
+
+std::function<bool(std::int64_t)> JobLedger::known_final_lookup(
+    const RepositoryRef& repository) const {
+  const auto found = final_seen_.find(repository);
+  if (found == final_seen_.end()) return [](std::int64_t) { return false; };
+  const std::vector<Entry>* entries = &found->second;
+  return [entries](std::int64_t id) {
+    const auto it = std::lower_bound(entries->begin(), entries->end(), id,
+                                     [](const Entry& e, std::int64_t v) { return e.id < v; });
+    return it != entries->end() && it->id == id;
+  };
+}
+
 void JobLedger::forget(const RepositoryRef& repository) { final_seen_.erase(repository); }
 
 std::size_t JobLedger::tracked_jobs() const {
   std::size_t n = 0;
   for (const auto& [ref, entries] : final_seen_) n += entries.size();
   return n;
-}
-
-std::vector<DestinationSummary> summarize(const std::vector<SyncJob>& jobs) {
-  std::map<std::pair<std::string, std::string>, DestinationSummary> by_destination;
-  for (const SyncJob& job : jobs) {
-    auto [it, inserted] = by_destination.try_emplace({job.target_region, job.target_organization});
-    DestinationSummary& d = it->second;
-    if (inserted) {
-      d.target_region = job.target_region;
-      d.target_organization = job.target_organization;
-    }
-    const std::size_t s = index_of(job.status);
-    ++d.counts[s];
-    if (is_final(job.status)) {
-      auto& last = d.last_finished_us[s];
-      if (!last || job.updated_at_us > *last) last = job.updated_at_us;
-    } else if (is_pending(job.status)) {
-      auto& oldest = d.oldest_pending_created_us;
-      if (!oldest || job.created_at_us < *oldest) oldest = job.created_at_us;
-    }
-    if (inserted ||
-        std::tie(job.created_at_us, job.id) > std::tie(d.latest_created_us, d.latest_id)) {
-      d.latest_created_us = job.created_at_us;
-      d.latest_id = job.id;
-      d.latest_tag = job.tag;
-      d.latest_status = job.status;
-    }
-  }
-  std::vector<DestinationSummary> out;
-  out.reserve(by_destination.size());
-  for (auto& [key, summary] : by_destination) out.push_back(std::move(summary));
-  return out;
 }
 
 }  // namespace swr::collect

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -19,6 +20,14 @@ class JobLedger {
   // again when it reappears).
   std::vector<std::size_t> record(const RepositoryRef& repository,
                                   const std::vector<SyncJob>& jobs);
+  // Records a partial read (the newest pages only): adds the final jobs not yet known and returns
+  // their positions; forgets nothing, since the jobs not read were simply not reached.
+  std::vector<std::size_t> record_partial(const RepositoryRef& repository,
+                                          const std::vector<SyncJob>& jobs);
+  bool is_known_final(const RepositoryRef& repository, std::int64_t id) const;
+  // For the pager's shortcut: a lookup into this repository's ids, valid until the next record,
+  // record_partial or forget.
+  std::function<bool(std::int64_t)> known_final_lookup(const RepositoryRef& repository) const;
   void forget(const RepositoryRef& repository);
   std::size_t tracked_jobs() const;
 
@@ -31,8 +40,5 @@ class JobLedger {
   };
   std::map<RepositoryRef, std::vector<Entry>> final_seen_;  // each sorted by id
 };
-
-// The per-destination figures of one repository's job list.
-std::vector<DestinationSummary> summarize(const std::vector<SyncJob>& jobs);
 
 }  // namespace swr::collect

@@ -18,11 +18,13 @@ bool newer(const SyncJob& a, const SyncJob& b) {
 }  // namespace
 
 RepositoryFetch fetch_repository(SyncJobApi& api, const RepositoryRef& repository, int page_size,
-                                 std::stop_token stop) {
+                                 std::stop_token stop, const Shortcut* shortcut) {
   RepositoryFetch out;
   std::unordered_map<std::int64_t, std::size_t> index;  // id -> position in out.jobs
   std::int64_t offset = 0;
   std::optional<std::int64_t> first_total;
+  std::size_t pending_seen = 0;
+  std::int64_t new_jobs = 0;
   while (true) {
     if (stop.stop_requested()) {
       out.failure = {"stopped", false};
@@ -37,9 +39,19 @@ RepositoryFetch fetch_repository(SyncJobApi& api, const RepositoryRef& repositor
     JobPage& page = *result.page;
     if (!first_total) first_total = page.total;
     std::size_t fresh = 0;
+    bool reached_known_final = false;
     for (SyncJob& job : page.jobs) {
       const auto [it, inserted] = index.try_emplace(job.id, out.jobs.size());
       if (inserted) {
+        if (shortcut) {
+          if (shortcut->is_known_final(job.id)) {
+            reached_known_final = true;
+          } else if (shortcut->pending_ids.count(job.id)) {
+            ++pending_seen;
+          } else {
+            ++new_jobs;
+          }
+        }
         out.jobs.push_back(std::move(job));
         ++fresh;
       } else if (newer(job, out.jobs[it->second])) {
@@ -49,6 +61,11 @@ RepositoryFetch fetch_repository(SyncJobApi& api, const RepositoryRef& repositor
     const auto received = static_cast<std::int64_t>(page.jobs.size());
     offset += received;
     if (received < page_size) break;
+    if (shortcut && reached_known_final && pending_seen == shortcut->pending_ids.size() &&
+        first_total && *first_total == shortcut->total + new_jobs) {
+      out.complete = false;
+      break;
+    }
     if (fresh == 0) {
       out.warnings.push_back("page at offset " + std::to_string(offset - received) +
                              " repeated jobs already read; stopped paging");
@@ -63,10 +80,11 @@ RepositoryFetch fetch_repository(SyncJobApi& api, const RepositoryRef& repositor
       break;
     }
   }
-  if (first_total && *first_total > static_cast<std::int64_t>(out.jobs.size())) {
+  if (out.complete && first_total && *first_total > static_cast<std::int64_t>(out.jobs.size())) {
     out.warnings.push_back("Content-Range total " + std::to_string(*first_total) + " but read " +
                            std::to_string(out.jobs.size()) + " distinct jobs");
   }
+  out.total = first_total;
   out.ok = true;
   return out;
 }

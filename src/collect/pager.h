@@ -2,8 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <stop_token>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "model/sync_job.h"
@@ -13,10 +16,22 @@ namespace swr::collect {
 
 struct RepositoryFetch {
   bool ok = false;
+  // True when every job was read (a short or empty last page); false when the shortcut stopped
+  // early and `jobs` holds only the newest part.
+  bool complete = true;
   std::vector<SyncJob> jobs;          // each id once
+  std::optional<std::int64_t> total;  // Content-Range total of the first page
   int requests = 0;                   // pages asked for
   ApiFailure failure;                 // when !ok
   std::vector<std::string> warnings;  // e.g. Content-Range disagreeing with what was read
+};
+
+// What the last read left behind, so a cycle can stop paging once nothing older can have changed
+// (jobs in a final status never change).
+struct Shortcut {
+  std::function<bool(std::int64_t id)> is_known_final;
+  std::unordered_set<std::int64_t> pending_ids;  // jobs that were waiting or running
+  std::int64_t total = 0;                        // jobs the API listed then
 };
 
 // Pages with limit `page_size` until a page comes back short or empty. The Content-Range total is
@@ -24,7 +39,11 @@ struct RepositoryFetch {
 // full last page costs one more request); a page that brings no new job ids, or more jobs than
 // the total could explain many times over, ends it so a lying server cannot keep us paging.
 // Jobs seen twice (new jobs shift offsets while we page) are kept once, the later update winning.
+//
+// With a shortcut, paging stops early once every previously pending job has been re-read and a
+// page reached jobs already known final, provided the Content-Range total equals the old total
+// plus the new jobs seen; when the counts do not add up it reads on to the end.
 RepositoryFetch fetch_repository(SyncJobApi& api, const RepositoryRef& repository, int page_size,
-                                 std::stop_token stop);
+                                 std::stop_token stop, const Shortcut* shortcut = nullptr);
 
 }  // namespace swr::collect

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "collect/pager.h"
+#include "collect/summary.h"
 #include "log/logger.h"
 
 namespace swr::collect {
@@ -22,6 +23,18 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
   const std::vector<RepositoryRef>& repos = options_.repositories;
   api_.start_cycle(repos.size());
 
+  // Shortcuts for the repositories read in full recently enough; the rest are read in full.
+  const auto now = clock_.now();
+  std::vector<std::optional<Shortcut>> shortcuts(repos.size());
+  for (std::size_t i = 0; i < repos.size(); ++i) {
+    const Memory& m = memory_[repos[i]];
+    if (!m.read_in_full || now - m.last_full_read >= options_.full_resync_interval) continue;
+    Shortcut& s = shortcuts[i].emplace();
+    s.is_known_final = ledger_.known_final_lookup(repos[i]);
+    for (const SyncJob& job : m.pending) s.pending_ids.insert(job.id);
+    s.total = m.total;
+  }
+
   std::vector<RepositoryFetch> fetches(repos.size());
   std::atomic<std::size_t> next{0};
   std::atomic<bool> auth_failed{false};
@@ -32,7 +45,8 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
                               true};
         continue;
       }
-      fetches[i] = fetch_repository(api_, repos[i], options_.page_size, stop);
+      fetches[i] = fetch_repository(api_, repos[i], options_.page_size, stop,
+                                    shortcuts[i] ? &*shortcuts[i] : nullptr);
       if (!fetches[i].ok && fetches[i].failure.authentication) auth_failed = true;
     }
   };
@@ -69,6 +83,7 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
       state = RepositoryState{};
       state.ref = repos[i];
       ledger_.forget(repos[i]);
+      memory_.erase(repos[i]);
       log::warn("the repository does not exist; dropping its series",
                 {{"organization", repos[i].organization},
                  {"repository", repos[i].repository},
@@ -87,13 +102,39 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
       report.jobs += state.jobs;
       continue;
     }
-    for (const std::size_t position : ledger_.record(repos[i], fetch.jobs)) {
-      histogram_.observe(repos[i], fetch.jobs[position]);
+    Memory& memory = memory_[repos[i]];
+    std::vector<SyncJob> now_pending;
+    if (fetch.complete) {
+      for (const std::size_t position : ledger_.record(repos[i], fetch.jobs)) {
+        histogram_.observe(repos[i], fetch.jobs[position]);
+      }
+      for (const SyncJob& job : fetch.jobs) {
+        if (is_pending(job.status)) now_pending.push_back(job);
+      }
+      state.destinations = summarize(fetch.jobs);
+      state.jobs = static_cast<std::int64_t>(fetch.jobs.size());
+      memory.read_in_full = true;
+      memory.last_full_read = now;
+    } else {
+      // Only what is new or was pending can have changed since the last read.
+      std::vector<const SyncJob*> changed;
+      for (const SyncJob& job : fetch.jobs) {
+        if (!ledger_.is_known_final(repos[i], job.id)) changed.push_back(&job);
+      }
+      for (const SyncJob* job : changed) {
+        if (is_pending(job->status)) now_pending.push_back(*job);
+      }
+      for (const std::size_t position : ledger_.record_partial(repos[i], fetch.jobs)) {
+        histogram_.observe(repos[i], fetch.jobs[position]);
+      }
+      state.destinations = apply_changes(state.destinations, memory.pending, changed, now_pending);
+      state.jobs = *fetch.total;
+      ++report.partial_reads;
     }
+    memory.pending = std::move(now_pending);
+    memory.total = state.jobs;
     state.up = true;
     state.has_data = true;
-    state.destinations = summarize(fetch.jobs);
-    state.jobs = static_cast<std::int64_t>(fetch.jobs.size());
     report.jobs += state.jobs;
   }
 

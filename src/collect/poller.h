@@ -22,6 +22,9 @@ struct PollOptions {
   int concurrency = 4;
   std::vector<double> duration_buckets;
   std::vector<std::string> duration_labels;
+  // Every repository is read in full at least this often; in between, cycles stop paging once
+  // nothing older can have changed.
+  std::chrono::milliseconds full_resync_interval{3'600'000};
 };
 
 struct CycleReport {
@@ -29,6 +32,7 @@ struct CycleReport {
   std::size_t failed = 0;
   std::int64_t jobs = 0;
   int requests = 0;
+  std::size_t partial_reads = 0;  // repositories read only as far as needed
   double seconds = 0;
   bool stopped = false;  // shutdown cut the cycle short; nothing was published
 };
@@ -47,7 +51,15 @@ class Poller {
   Clock& clock_;
   JobLedger ledger_;
   DurationHistogram histogram_;
+  // What a repository's last good read left behind, beyond its figures in states_.
+  struct Memory {
+    bool read_in_full = false;
+    std::chrono::system_clock::time_point last_full_read{};
+    std::int64_t total = 0;
+    std::vector<SyncJob> pending;  // jobs that were waiting or running
+  };
   std::map<RepositoryRef, RepositoryState> states_;
+  std::map<RepositoryRef, Memory> memory_;
   std::optional<double> last_success_end_;
   std::shared_ptr<const Snapshot> snapshot_;
 };

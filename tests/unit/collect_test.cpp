@@ -5,12 +5,14 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 
 #include "collect/duration_histogram.h"
 #include "collect/job_ledger.h"
 #include "collect/pager.h"
 #include "collect/poller.h"
+#include "collect/summary.h"
 #include "huaweicloud/swr_client.h"
 
 using namespace swr;
@@ -266,4 +268,145 @@ TEST_CASE("the sync_job URL: `$` for `/`, the filter encoded as it is signed") {
   CHECK(request.host() == "swr-api.cn-north-4.myhuaweicloud.com");
   CHECK(huaweicloud::sync_job_filter(0, 5) == "limit::5|offset::0|order::desc");
   CHECK(huaweicloud::repository_path_name("a/b/c") == "a$b$c");
+}
+
+namespace {
+
+class SteppingClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point t{std::chrono::seconds(1'800'000'000)};
+  std::chrono::system_clock::time_point now() const override { return t; }
+  bool sleep_for(std::chrono::milliseconds d, std::stop_token) override {
+    t += d;
+    return true;
+  }
+};
+
+// Figures compared field by field (DestinationSummary has no ==).
+std::string describe(const std::vector<DestinationSummary>& all) {
+  std::string out;
+  for (const auto& d : all) {
+    out += d.target_region + "/" + d.target_organization + ":";
+    for (auto n : d.counts) out += " " + std::to_string(n);
+    for (const auto& t : d.last_finished_us) out += " " + (t ? std::to_string(*t) : "-");
+    out += " oldest=" +
+           (d.oldest_pending_created_us ? std::to_string(*d.oldest_pending_created_us) : "-");
+    out += " latest=" + std::to_string(d.latest_id) + "/" + d.latest_tag + "/" +
+           std::string(to_string(d.latest_status)) + "\n";
+  }
+  return out;
+}
+
+std::uint64_t observed(const Snapshot& s) {
+  std::uint64_t n = 0;
+  for (const auto& series : s.durations) n += series.count;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "incremental polling: one page in steady state, exact figures, full reads as a safety net") {
+  FakeApi api;
+  std::vector<SyncJob> jobs = many(250);
+  jobs[0].status = SyncStatus::kRunning;  // the newest two are still in flight
+  jobs[1].status = SyncStatus::kWaiting;
+  api.repos[kRepo] = jobs;
+  SteppingClock clock;
+  Poller poller({{kRepo}, 100, 1, {1, 10, 100}, {"status"}, std::chrono::hours(1)}, api, clock);
+  CHECK(poller.run_cycle({}).requests == 3);
+  CHECK(observed(*poller.snapshot()) == 248);
+
+  SUBCASE("nothing changed: one request, same figures") {
+    const std::string before = describe(poller.snapshot()->repositories[0].destinations);
+    const CycleReport r = poller.run_cycle({});
+    CHECK(r.requests == 1);
+    CHECK(r.partial_reads == 1);
+    CHECK(r.jobs == 250);
+    CHECK(describe(poller.snapshot()->repositories[0].destinations) == before);
+    CHECK(observed(*poller.snapshot()) == 248);
+  }
+  SUBCASE("a pending job ends and new jobs arrive: one request, figures as a full read gives") {
+    auto& live = api.repos[kRepo];
+    live[0].status = SyncStatus::kFailed;
+    live[0].updated_at_us += 5'000'000;
+    for (int k = 0; k < 5; ++k)
+      live.insert(live.begin(), job(300 + k, k < 3 ? SyncStatus::kSuccess : SyncStatus::kWaiting));
+    const CycleReport r = poller.run_cycle({});
+    CHECK(r.requests == 1);
+    CHECK(r.partial_reads == 1);
+    CHECK(r.jobs == 255);
+    CHECK(describe(poller.snapshot()->repositories[0].destinations) == describe(summarize(live)));
+    CHECK(observed(*poller.snapshot()) == 248 + 1 + 3);
+  }
+  SUBCASE("the API dropped an old job: the total does not add up, so it reads to the end") {
+    api.repos[kRepo].pop_back();
+    const CycleReport r = poller.run_cycle({});
+    CHECK(r.requests == 3);
+    CHECK(r.partial_reads == 0);
+    CHECK(r.jobs == 249);
+    CHECK(describe(poller.snapshot()->repositories[0].destinations) ==
+          describe(summarize(api.repos[kRepo])));
+  }
+  SUBCASE("after full_resync_interval every repository is read in full again") {
+    clock.t += std::chrono::hours(1);
+    CHECK(poller.run_cycle({}).requests == 3);
+    CHECK(poller.run_cycle({}).requests == 1);
+  }
+}
+
+TEST_CASE("incremental polling pages down to a job that was still pending deep down") {
+  FakeApi api;
+  api.repos[kRepo] = many(250);
+  api.repos[kRepo][180].status = SyncStatus::kRunning;
+  SteppingClock clock;
+  Poller poller({{kRepo}, 100, 1, {1, 10, 100}, {"status"}, std::chrono::hours(1)}, api, clock);
+  CHECK(poller.run_cycle({}).requests == 3);
+  CHECK(poller.run_cycle({}).requests == 2);  // down to the page holding it, not further
+  api.repos[kRepo][180].status = SyncStatus::kSuccess;
+  const CycleReport r = poller.run_cycle({});
+  CHECK(r.requests == 2);
+  CHECK(describe(poller.snapshot()->repositories[0].destinations) ==
+        describe(summarize(api.repos[kRepo])));
+  CHECK(observed(*poller.snapshot()) == 250);
+  CHECK(poller.run_cycle({}).requests == 1);  // nothing pending any more
+}
+
+TEST_CASE("incremental polling under random churn matches a full read every cycle") {
+  std::mt19937_64 rng(20261127);
+  FakeApi api;
+  std::vector<SyncJob> jobs = many(230);
+  api.repos[kRepo] = jobs;
+  SteppingClock clock;
+  Poller incremental({{kRepo}, 50, 1, {1, 10}, {"status"}, std::chrono::hours(24)}, api, clock);
+  std::set<std::int64_t> finals_ever;
+  std::int64_t next_id = 1000;
+  for (int round = 0; round < 60; ++round) {
+    auto& live = api.repos[kRepo];
+    // Pending jobs move on, new ones arrive, and now and then the oldest are dropped.
+    for (auto& j : live) {
+      if (j.status == SyncStatus::kWaiting && rng() % 2) {
+        j.status = SyncStatus::kRunning;
+      } else if (j.status == SyncStatus::kRunning && rng() % 2) {
+        j.status = rng() % 4 ? SyncStatus::kSuccess : SyncStatus::kTimeout;
+        j.updated_at_us += 1'000'000;
+      }
+    }
+    const int arrivals = static_cast<int>(rng() % 8);
+    for (int k = 0; k < arrivals; ++k) {
+      live.insert(live.begin(), job(next_id++, SyncStatus::kWaiting, 5000, 0,
+                                    rng() % 2 ? "cn-east-3" : "ap-southeast-1"));
+    }
+    if (rng() % 5 == 0) live.resize(live.size() - std::min<std::size_t>(live.size(), rng() % 4));
+    for (const auto& j : live) {
+      if (is_final(j.status)) finals_ever.insert(j.id);
+    }
+    CAPTURE(round);
+    const CycleReport r = incremental.run_cycle({});
+    REQUIRE(r.failed == 0);
+    CHECK(describe(incremental.snapshot()->repositories[0].destinations) ==
+          describe(summarize(live)));
+    CHECK(r.jobs == static_cast<std::int64_t>(live.size()));
+    CHECK(observed(*incremental.snapshot()) == finals_ever.size());
+  }
 }
