@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "collect/discovery.h"
 #include "collect/poller.h"
 #include "config/config_loader.h"
 #include "huaweicloud/authorizer.h"
@@ -36,7 +37,8 @@ constexpr const char* kDefaultListen = ":10220";
 constexpr const char* kUsage =
     R"(usage: swr-sync-exporter [--config FILE] [--web.listen-address HOST:PORT]
                          [--web.telemetry-path PATH] [--log.level debug|info|warn|error]
-                         [--log.format logfmt|json] [--once] [--check-config] [--version] [--help]
+                         [--log.format logfmt|json] [--shard N --total-shards M]
+                         [--once] [--check-config] [--version] [--help]
 
 Prometheus exporter for Huawei Cloud SWR image auto-sync jobs. Polls the SWR API in the
 background and serves the last result.
@@ -46,6 +48,8 @@ background and serves the last result.
   --web.telemetry-path PATH     path of the metrics (default /metrics)
   --log.level LEVEL             debug, info, warn or error (default info)
   --log.format FORMAT           logfmt or json (default logfmt)
+  --shard N --total-shards M    poll only the repositories whose stable hash falls in shard N
+                                of M (overrides [sharding] in the configuration)
   --once                        run one poll cycle, print the metrics on stdout and exit:
                                 0 if every repository was fetched, 1 if not
   --check-config                validate the configuration and exit: 0 if valid, 2 if not
@@ -59,6 +63,8 @@ struct Flags {
   std::string telemetry_path = "/metrics";
   std::string log_level = "info";
   std::string log_format = "logfmt";
+  std::string shard;
+  std::string total_shards;
   bool once = false;
   bool check_config = false;
   bool version = false;
@@ -72,7 +78,9 @@ std::optional<std::string> parse_flags(int argc, char** argv, Flags& flags) {
       {"--web.listen-address", &flags.listen},
       {"--web.telemetry-path", &flags.telemetry_path},
       {"--log.level", &flags.log_level},
-      {"--log.format", &flags.log_format}};
+      {"--log.format", &flags.log_format},
+      {"--shard", &flags.shard},
+      {"--total-shards", &flags.total_shards}};
   const std::map<std::string, bool*> switches = {{"--once", &flags.once},
                                                  {"--check-config", &flags.check_config},
                                                  {"--version", &flags.version},
@@ -138,14 +146,43 @@ std::unique_ptr<swr::huaweicloud::Authorizer> make_authorizer(
   return nullptr;
 }
 
-std::vector<swr::RepositoryRef> repositories_of(const swr::config::Config& config) {
-  std::vector<swr::RepositoryRef> out;
+swr::collect::DiscoveryOptions discovery_options(const swr::config::Config& config) {
+  swr::collect::DiscoveryOptions out;
   for (const auto& target : config.targets) {
-    for (const auto& repository : target.repositories) {
-      out.push_back({target.organization, repository});
-    }
+    out.targets.push_back({target.organization, target.repositories});
   }
+  if (!config.discovery.include.empty()) out.include.emplace(config.discovery.include);
+  if (!config.discovery.exclude.empty()) out.exclude.emplace(config.discovery.exclude);
+  out.only_with_sync_rules = config.discovery.only_with_sync_rules;
+  out.shard = config.sharding.shard;
+  out.total_shards = config.sharding.total_shards;
   return out;
+}
+
+std::optional<int> parse_count(const std::string& text) {
+  if (text.empty() || text.size() > 6) return std::nullopt;
+  int value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+// --shard and --total-shards override [sharding].
+std::optional<std::string> apply_shard_flags(const Flags& flags, swr::config::Config& config) {
+  if (flags.shard.empty() != flags.total_shards.empty()) {
+    return "--shard and --total-shards go together";
+  }
+  if (flags.shard.empty()) return std::nullopt;
+  const auto shard = parse_count(flags.shard);
+  const auto total = parse_count(flags.total_shards);
+  if (!total || *total < 1) return "--total-shards must be a whole number of at least 1";
+  if (!shard || *shard >= *total) {
+    return "--shard must be a whole number from 0 to --total-shards - 1";
+  }
+  config.sharding = {*shard, *total};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -188,7 +225,11 @@ int main(int argc, char** argv) {
     std::cout << flags.config << ": configuration is valid\n";
     return 0;
   }
-  const swr::config::Config& config = *loaded.config;
+  swr::config::Config config = *loaded.config;
+  if (auto error = apply_shard_flags(flags, config)) {
+    std::cerr << "swr-sync-exporter: " << *error << "\n";
+    return 2;
+  }
 
   // Signals go to the thread that waits for them, never to the workers.
   sigset_t signals;
@@ -207,15 +248,22 @@ int main(int argc, char** argv) {
   swr::huaweicloud::RateLimiter limiter(config.scrape.max_requests_per_second, clock);
   swr::huaweicloud::SwrClient client(config.huaweicloud.swr_endpoint, *transport, *authorizer,
                                      observer, clock, limiter);
-  swr::collect::Poller poller({repositories_of(config), config.scrape.page_size,
-                               config.scrape.concurrency, config.metrics.duration_buckets,
-                               config.metrics.duration_labels, config.scrape.full_resync_interval},
+  swr::collect::Poller poller({{},
+                               config.scrape.page_size,
+                               config.scrape.concurrency,
+                               config.metrics.duration_buckets,
+                               config.metrics.duration_labels,
+                               config.scrape.full_resync_interval},
                               client, clock);
   const std::string version = kVersion;
   const std::string revision = kRevision;
   swr::metrics::ExpositionCache cache([&] {
     std::vector<prometheus::MetricFamily> families = api_metrics.collect();
     families.push_back(swr::metrics::build_info_family(version, revision));
+    for (auto& family :
+         swr::metrics::shard_families(config.sharding.shard, config.sharding.total_shards)) {
+      families.push_back(std::move(family));
+    }
     for (auto& family : swr::metrics::collect_process_metrics()) {
       families.push_back(std::move(family));
     }
@@ -225,19 +273,47 @@ int main(int argc, char** argv) {
   swr::log::info("starting", {{"version", version},
                               {"revision", revision},
                               {"config", flags.config},
-                              {"repositories", std::to_string(repositories_of(config).size())}});
+                              {"shard", std::to_string(config.sharding.shard)},
+                              {"total_shards", std::to_string(config.sharding.total_shards)}});
+
+  // config -> discovery -> poll -> snapshot -> exposition, once per cycle.
+  const swr::collect::DiscoveryOptions discovery = discovery_options(config);
+  std::optional<std::chrono::steady_clock::time_point> last_discovery;
+  auto run_cycle = [&](std::stop_token stop) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!last_discovery ||
+        (swr::collect::is_static(discovery) ? false
+                                            : now - *last_discovery >= config.discovery.interval)) {
+      const swr::collect::DiscoveryResult found = swr::collect::discover(client, discovery, stop);
+      poller.set_discovery_failed(!found.ok);
+      if (found.ok) {
+        last_discovery = now;
+        poller.set_repositories(found.repositories);
+        swr::log::info("repositories to poll",
+                       {{"repositories", std::to_string(found.repositories.size())},
+                        {"discovered", found.needs_api ? "true" : "false"}});
+      } else {
+        swr::log::error("discovery failed; polling the repositories found before",
+                        {{"err", found.error}});
+      }
+    }
+    const swr::collect::CycleReport report = poller.run_cycle(stop);
+    if (!report.stopped) cache.publish(*poller.snapshot());
+    swr::log::info("cycle done", {{"repositories", std::to_string(report.repositories)},
+                                  {"failed", std::to_string(report.failed)},
+                                  {"partial_reads", std::to_string(report.partial_reads)},
+                                  {"jobs", std::to_string(report.jobs)},
+                                  {"tracked_jobs", std::to_string(poller.tracked_jobs())},
+                                  {"requests", std::to_string(report.requests)},
+                                  {"seconds", std::to_string(report.seconds)}});
+    return report;
+  };
 
   if (flags.once) {
     std::stop_source never;
-    const swr::collect::CycleReport report = poller.run_cycle(never.get_token());
-    cache.publish(*poller.snapshot());
+    const swr::collect::CycleReport report = run_cycle(never.get_token());
     std::cout << *cache.current(false).text << std::flush;
-    swr::log::info("cycle done", {{"repositories", std::to_string(report.repositories)},
-                                  {"failed", std::to_string(report.failed)},
-                                  {"jobs", std::to_string(report.jobs)},
-                                  {"requests", std::to_string(report.requests)},
-                                  {"seconds", std::to_string(report.seconds)}});
-    return report.failed == 0 ? 0 : 1;
+    return report.failed == 0 && poller.snapshot()->up ? 0 : 1;
   }
 
   swr::web::WebOptions web_options;
@@ -267,15 +343,9 @@ int main(int argc, char** argv) {
   std::thread poll_loop([&, stop = stop_polling.get_token()] {
     while (!stop.stop_requested()) {
       const auto started = std::chrono::steady_clock::now();
-      const swr::collect::CycleReport report = poller.run_cycle(stop);
+      const swr::collect::CycleReport report = run_cycle(stop);
       if (report.stopped) break;
-      cache.publish(*poller.snapshot());
       ready = true;
-      swr::log::info("cycle done", {{"repositories", std::to_string(report.repositories)},
-                                    {"failed", std::to_string(report.failed)},
-                                    {"jobs", std::to_string(report.jobs)},
-                                    {"requests", std::to_string(report.requests)},
-                                    {"seconds", std::to_string(report.seconds)}});
       const auto elapsed = std::chrono::steady_clock::now() - started;
       const auto wait =
           std::chrono::duration_cast<std::chrono::milliseconds>(config.scrape.interval - elapsed);

@@ -1,5 +1,6 @@
 #include "collect/poller.h"
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -16,6 +17,22 @@ Poller::Poller(PollOptions options, SyncJobApi& api, Clock& clock)
       histogram_(options_.duration_labels, options_.duration_buckets),
       snapshot_(std::make_shared<Snapshot>()) {
   for (const RepositoryRef& ref : options_.repositories) states_[ref].ref = ref;
+}
+
+void Poller::set_repositories(std::vector<RepositoryRef> repositories) {
+  std::sort(repositories.begin(), repositories.end());
+  repositories.erase(std::unique(repositories.begin(), repositories.end()), repositories.end());
+  for (auto it = states_.begin(); it != states_.end();) {
+    if (std::binary_search(repositories.begin(), repositories.end(), it->first)) {
+      ++it;
+      continue;
+    }
+    ledger_.forget(it->first);
+    memory_.erase(it->first);
+    it = states_.erase(it);
+  }
+  for (const RepositoryRef& ref : repositories) states_[ref].ref = ref;
+  options_.repositories = std::move(repositories);
 }
 
 CycleReport Poller::run_cycle(std::stop_token stop) {
@@ -149,7 +166,7 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - steady_start).count();
   snapshot->cycle_done = true;
-  snapshot->up = report.failed == 0;
+  snapshot->up = report.failed == 0 && !discovery_failed_;
   snapshot->cycle_duration_seconds = report.seconds;
   snapshot->last_cycle_end = to_unix_seconds(end);
   if (snapshot->up) last_success_end_ = snapshot->last_cycle_end;

@@ -41,6 +41,14 @@ class Poller {
  public:
   Poller(PollOptions options, SyncJobApi& api, Clock& clock);
 
+  // The repositories to poll from the next cycle on. Those no longer listed are forgotten: their
+  // series go with the next snapshot.
+  void set_repositories(std::vector<RepositoryRef> repositories);
+  const std::vector<RepositoryRef>& repositories() const { return options_.repositories; }
+  // While discovery fails, cycles poll the last list found but do not count as successful.
+  void set_discovery_failed(bool failed) { discovery_failed_ = failed; }
+  std::size_t tracked_jobs() const { return ledger_.tracked_jobs(); }
+
   // Runs one cycle. Never overlaps itself: call it from one thread.
   CycleReport run_cycle(std::stop_token stop);
   std::shared_ptr<const Snapshot> snapshot() const { return snapshot_; }
@@ -61,6 +69,7 @@ class Poller {
   std::map<RepositoryRef, RepositoryState> states_;
   std::map<RepositoryRef, Memory> memory_;
   std::optional<double> last_success_end_;
+  bool discovery_failed_ = false;
   std::shared_ptr<const Snapshot> snapshot_;
 };
 

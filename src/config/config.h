@@ -60,7 +60,22 @@ struct Metrics {
 
 struct Target {
   std::string organization;
-  std::vector<std::string> repositories;  // with `/`, as users write them
+  std::vector<std::string> repositories;  // with `/`, as users write them; empty: discover all
+};
+
+struct Discovery {
+  // ECMAScript regular expressions matched against the whole of `organization/repository`; they
+  // filter discovered repositories (those of targets without `repositories`, or of every
+  // organization when there are no targets), never the ones listed by name.
+  std::string include;
+  std::string exclude;
+  std::chrono::milliseconds interval{600'000};
+  bool only_with_sync_rules = false;  // skip repositories that have no auto-sync rule
+};
+
+struct Sharding {
+  int shard = 0;
+  int total_shards = 1;
 };
 
 struct Config {
@@ -69,7 +84,9 @@ struct Config {
   Auth auth;
   Scrape scrape;
   Metrics metrics;
-  std::vector<Target> targets;
+  Discovery discovery;
+  Sharding sharding;
+  std::vector<Target> targets;  // none: every organization the credentials can see
 };
 
 }  // namespace swr::config

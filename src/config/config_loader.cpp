@@ -8,6 +8,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <regex>
 #include <string_view>
 
 #include "config/did_you_mean.h"
@@ -25,7 +26,8 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-const Keys kTopLevelKeys{"huaweicloud", "auth", "scrape", "metrics", "targets"};
+const Keys kTopLevelKeys{"huaweicloud", "auth",     "scrape", "metrics",
+                         "discovery",   "sharding", "targets"};
 const Keys kHuaweiCloudKeys{"region", "swr_endpoint", "iam_endpoint", "project_id", "ca_file"};
 const Keys kAkSkKeys{"access_key", "secret_key", "access_key_file", "secret_key_file"};
 const Keys kPasswordKeys{"domain_name", "user_name", "password", "password_file", "project_name"};
@@ -41,6 +43,8 @@ const Keys kScrapeKeys{"interval",
                        "full_resync_interval"};
 const Keys kMetricsKeys{"duration_buckets", "duration_labels"};
 const Keys kTargetKeys{"organization", "repositories"};
+const Keys kDiscoveryKeys{"include", "exclude", "interval", "only_with_sync_rules"};
+const Keys kShardingKeys{"shard", "total_shards"};
 const Keys kMethods{"aksk", "password", "token"};
 const Keys kDurationLabels{"organization", "repository", "target_region", "target_organization",
                            "status"};
@@ -50,10 +54,12 @@ struct Section {
   std::string_view header;  // how the user writes it
   const Keys* keys;
 };
-const std::array<Section, 5> kSections{{{"huaweicloud", "[huaweicloud]", &kHuaweiCloudKeys},
+const std::array<Section, 7> kSections{{{"huaweicloud", "[huaweicloud]", &kHuaweiCloudKeys},
                                         {"auth", "[auth]", &kAuthKeys},
                                         {"scrape", "[scrape]", &kScrapeKeys},
                                         {"metrics", "[metrics]", &kMetricsKeys},
+                                        {"discovery", "[discovery]", &kDiscoveryKeys},
+                                        {"sharding", "[sharding]", &kShardingKeys},
                                         {"targets", "[[targets]]", &kTargetKeys}}};
 
 constexpr std::chrono::milliseconds kMinimumDuration{100};
@@ -152,6 +158,8 @@ class Loader {
     config.auth = load_auth(root, config.huaweicloud.region);
     config.scrape = load_scrape(root);
     config.metrics = load_metrics(root);
+    config.discovery = load_discovery(root);
+    config.sharding = load_sharding(root);
     config.targets = load_targets(root);
     return config;
   }
@@ -480,8 +488,9 @@ class Loader {
   }
 
   std::chrono::milliseconds duration(const toml::table* table, std::string_view key,
-                                     std::chrono::milliseconds default_value) const {
-    const std::string path = join_path("scrape", key);
+                                     std::chrono::milliseconds default_value,
+                                     std::string_view section = "scrape") const {
+    const std::string path = join_path(section, key);
     const toml::node* node = find(table, key);
     if (node == nullptr) return default_value;
     if (!node->is_string()) {
@@ -498,8 +507,8 @@ class Loader {
   }
 
   int bounded_integer(const toml::table* table, std::string_view key, int default_value, int low,
-                      int high) const {
-    const std::string path = join_path("scrape", key);
+                      int high, std::string_view section = "scrape") const {
+    const std::string path = join_path(section, key);
     const auto value = integer_at(table, key, path);
     if (!value) return default_value;
     if (*value < low || *value > high) {
@@ -603,13 +612,60 @@ class Loader {
     return labels;
   }
 
+  // --- [discovery] and [sharding] ----------------------------------------------------------------
+
+  Discovery load_discovery(const toml::table& root) const {
+    const toml::table* table = section(root, "discovery");
+    if (table != nullptr) check_keys(*table, "discovery", "[discovery]", kDiscoveryKeys);
+    Discovery discovery;
+    for (const auto& [key, target] :
+         {std::pair{"include", &discovery.include}, std::pair{"exclude", &discovery.exclude}}) {
+      const std::string path = join_path("discovery", key);
+      if (const std::string* text = string_at(table, key, path)) {
+        try {
+          std::regex compiled(*text, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+          fail(*table->get(key),
+               path + " " + quoted(*text) + " is not a valid regular expression: " + e.what());
+        }
+        *target = *text;
+      }
+    }
+    discovery.interval = duration(table, "interval", discovery.interval, "discovery");
+    if (const toml::node* node = find(table, "only_with_sync_rules")) {
+      if (!node->is_boolean()) {
+        fail(*node,
+             "discovery.only_with_sync_rules must be true or false, not " + type_name(*node));
+      }
+      discovery.only_with_sync_rules = node->as_boolean()->get();
+    }
+    return discovery;
+  }
+
+  Sharding load_sharding(const toml::table& root) const {
+    const toml::table* table = section(root, "sharding");
+    if (table != nullptr) check_keys(*table, "sharding", "[sharding]", kShardingKeys);
+    Sharding sharding;
+    sharding.total_shards =
+        bounded_integer(table, "total_shards", sharding.total_shards, 1, 1000, "sharding");
+    sharding.shard = bounded_integer(table, "shard", sharding.shard, 0, 999, "sharding");
+    if (sharding.shard >= sharding.total_shards) {
+      fail(*table->get("shard"),
+           "sharding.shard = " + std::to_string(sharding.shard) +
+               " must be below sharding.total_shards = " + std::to_string(sharding.total_shards) +
+               ": shards count from 0");
+    }
+    return sharding;
+  }
+
   // --- [[targets]] -----------------------------------------------------------------------------
 
   std::vector<Target> load_targets(const toml::table& root) const {
     constexpr std::string_view kNoTargets =
-        "no [[targets]]: add at least one [[targets]] with organization and repositories";
+        "targets is empty: leave [[targets]] out to watch every organization, or add one "
+        "[[targets]] per organization";
     const toml::node* node = root.get("targets");
-    if (node == nullptr) fail_in(nullptr, std::string(kNoTargets));
+    if (node == nullptr) return {};  // every organization the credentials can see
     const toml::array* array = node->as_array();
     if (array == nullptr) {
       fail(*node,
@@ -661,14 +717,15 @@ class Loader {
       const std::string repositories_path = path + ".repositories";
       const toml::array* repositories =
           array_at(table, "repositories", repositories_path, "repository names");
-      if (repositories == nullptr) {
-        fail_in(table,
-                repositories_path +
-                    " is required: the repositories to watch, like [\"app1\", \"team/app2\"]");
+      if (repositories == nullptr) {  // every repository of the organization
+        targets.push_back(std::move(target));
+        continue;
       }
       if (repositories->empty()) {
         fail(*table->get("repositories"),
-             repositories_path + " is empty: list the repositories to watch");
+             repositories_path +
+                 " is empty: list the repositories to watch, or leave repositories out to watch "
+                 "all of the organization's");
       }
       target.repositories = load_repositories(*repositories, repositories_path);
       targets.push_back(std::move(target));

@@ -1,8 +1,10 @@
 #include "huaweicloud/swr_client.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "huaweicloud/content_range.h"
+#include "huaweicloud/discovery_json.h"
 #include "huaweicloud/error_body.h"
 #include "huaweicloud/sync_job_json.h"
 #include "log/logger.h"
@@ -95,6 +97,68 @@ PageResult SwrClient::list_sync_jobs(const RepositoryRef& repository, std::int64
     page.total = content_range_total(*range);
   }
   return {std::move(page), {}};
+}
+
+namespace {
+
+HttpRequest swr_request(const std::string& endpoint, std::string path, KeyValues query = {}) {
+  HttpRequest request;
+  request.base_url = endpoint;
+  request.path = std::move(path);
+  request.query = std::move(query);
+  request.headers = {{"Content-Type", "application/json"}};
+  return request;
+}
+
+}  // namespace
+
+NamesResult SwrClient::list_organizations(std::stop_token stop) {
+  const std::string what = "namespaces";
+  Outcome outcome = call("namespaces", swr_request(endpoint_, "/v2/manage/namespaces"), what, stop);
+  if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
+  NamesParse parsed = parse_namespaces(outcome.response->body);
+  if (!parsed.error.empty()) return {std::nullopt, {what + ": bad response body: " + parsed.error}};
+  return {std::move(parsed.names), {}};
+}
+
+NamesResult SwrClient::list_repositories(const std::string& organization, std::stop_token stop) {
+  std::vector<std::string> names;
+  std::unordered_set<std::string> seen;
+  for (std::int64_t offset = 0;; offset += kRepositoryPageSize) {
+    const std::string what = "repos " + organization + " offset " + std::to_string(offset);
+    const std::string filter = "namespace::" + organization +
+                               "|limit::" + std::to_string(kRepositoryPageSize) +
+                               "|offset::" + std::to_string(offset);
+    Outcome outcome =
+        call("repos", swr_request(endpoint_, "/v2/manage/repos", {{"filter", filter}}), what, stop);
+    if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
+    NamesParse parsed = parse_repositories(outcome.response->body, organization);
+    if (!parsed.error.empty()) {
+      return {std::nullopt, {what + ": bad response body: " + parsed.error}};
+    }
+    const std::size_t before = names.size();
+    for (std::string& name : parsed.names) {
+      if (seen.insert(name).second) names.push_back(std::move(name));
+    }
+    // A short page ends it; so does a page of nothing new (a server ignoring the offset).
+    if (parsed.items < static_cast<std::size_t>(kRepositoryPageSize)) break;
+    if (names.size() == before && parsed.names.size() == parsed.items) break;
+    if (offset > 10'000'000) break;
+  }
+  return {std::move(names), {}};
+}
+
+NamesResult SwrClient::list_sync_rules(const RepositoryRef& repository, std::stop_token stop) {
+  const std::string what = "sync_repo " + repository.organization + "/" + repository.repository;
+  Outcome outcome =
+      call("sync_repo",
+           swr_request(endpoint_, "/v2/manage/namespaces/" + repository.organization + "/repos/" +
+                                      repository_path_name(repository.repository) + "/sync_repo"),
+           what, stop);
+  if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
+  NamesParse parsed = parse_sync_rules(outcome.response->body);
+  if (!parsed.error.empty()) return {std::nullopt, {what + ": bad response body: " + parsed.error}};
+  return {std::move(parsed.names), {}};
 }
 
 SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsigned_request,

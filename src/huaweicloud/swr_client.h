@@ -13,6 +13,7 @@
 #include "huaweicloud/retry_policy.h"
 #include "huaweicloud/transport.h"
 #include "model/clock.h"
+#include "model/discovery_api.h"
 #include "model/sync_job_api.h"
 
 namespace swr::huaweicloud {
@@ -25,7 +26,7 @@ std::string sync_job_filter(std::int64_t offset, int limit);
 HttpRequest sync_job_request(const std::string& endpoint, const RepositoryRef& repository,
                              std::int64_t offset, int limit);
 
-class SwrClient final : public SyncJobApi {
+class SwrClient final : public SyncJobApi, public DiscoveryApi {
  public:
   SwrClient(std::string endpoint, Transport& transport, Authorizer& authorizer,
             ApiObserver& observer, Clock& clock, RateLimiter& limiter, RetryPolicy policy = {});
@@ -33,6 +34,14 @@ class SwrClient final : public SyncJobApi {
   PageResult list_sync_jobs(const RepositoryRef& repository, std::int64_t offset, int limit,
                             std::stop_token stop) override;
   void start_cycle(std::size_t repositories) override;
+
+  NamesResult list_organizations(std::stop_token stop) override;
+  NamesResult list_repositories(const std::string& organization, std::stop_token stop) override;
+  NamesResult list_sync_rules(const RepositoryRef& repository, std::stop_token stop) override;
+
+  // Repositories per page of GET /v2/manage/repos (the API allows up to 1000; items carry their
+  // tag lists, so pages stay moderate).
+  static constexpr int kRepositoryPageSize = 500;
 
   // After a refused AK/SK signature no request goes out for this long (APIG locks a key pair
   // after five failures in a row).

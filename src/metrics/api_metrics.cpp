@@ -40,6 +40,18 @@ std::vector<prometheus::MetricFamily> ApiMetrics::collect() const {
   return out;
 }
 
+std::vector<prometheus::MetricFamily> shard_families(int shard, int total_shards) {
+  std::vector<prometheus::MetricFamily> out(2);
+  out[0].name = "swr_exporter_shard_ordinal";
+  out[0].help = "Which shard of the repositories this replica polls, from 0";
+  out[1].name = "swr_exporter_total_shards";
+  out[1].help = "How many shards the repositories are split into";
+  for (auto& family : out) family.type = prometheus::MetricType::Gauge;
+  out[0].metric.emplace_back().gauge.value = shard;
+  out[1].metric.emplace_back().gauge.value = total_shards;
+  return out;
+}
+
 prometheus::MetricFamily build_info_family(const std::string& version,
                                            const std::string& revision) {
   prometheus::MetricFamily family;

@@ -28,6 +28,9 @@ class ApiMetrics {
   prometheus::Family<prometheus::Gauge>& token_expiry_;
 };
 
+// swr_exporter_shard_ordinal and swr_exporter_total_shards.
+std::vector<prometheus::MetricFamily> shard_families(int shard, int total_shards);
+
 // swr_exporter_build_info{version, revision} 1
 prometheus::MetricFamily build_info_family(const std::string& version, const std::string& revision);
 

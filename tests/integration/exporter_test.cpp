@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cmath>
+#include <set>
 #include <thread>
 
 #include "harness.h"
@@ -523,4 +524,57 @@ TEST_CASE("paging a generated world: every job counted, each final job observed 
   CHECK(sim.requests("sync_job") == 33);
   CHECK(value(once.samples, "swr_exporter_api_requests_total",
               {{"api", "sync_job"}, {"code", "200"}}) == 33);
+}
+
+TEST_CASE("discovery and sharding against the simulator") {
+  Sim sim("seed = 5\norganizations = 2\nrepositories = 3\njobs = 20\n");
+  TempDir dir;
+  auto repositories_up = [](const Samples& s) {
+    std::set<std::string> out;
+    for (const auto& [key, v] : samples_of(s, "swr_exporter_repository_up")) out.insert(key);
+    return out;
+  };
+  const Once all = run_once(dir, exporter_config(sim, aksk_auth(), ""));
+  INFO(all.result.err);
+  REQUIRE(all.result.exit_code == 0);
+  const std::set<std::string> everything = repositories_up(all.samples);
+  CHECK(everything.size() == 6);
+  CHECK(everything.count(series("swr_exporter_repository_up",
+                                {{"organization", "platform"}, {"repository", "base/alpine"}})));
+  CHECK(value(all.samples, "swr_exporter_api_requests_total",
+              {{"api", "namespaces"}, {"code", "200"}}) == 1);
+  CHECK(value(all.samples, "swr_exporter_api_requests_total",
+              {{"api", "repos"}, {"code", "200"}}) == 2);
+  CHECK(value(all.samples, "swr_exporter_total_shards") == 1);
+
+  const Once filtered =
+      run_once(dir, exporter_config(sim, aksk_auth(),
+                                    "[discovery]\nexclude = \".*/base/.*\"\n\n[[targets]]\n"
+                                    "organization = \"platform\"\n"));
+  CHECK(repositories_up(filtered.samples) ==
+        std::set<std::string>{
+            series("swr_exporter_repository_up",
+                   {{"organization", "platform"}, {"repository", "api-gateway"}}),
+            series("swr_exporter_repository_up",
+                   {{"organization", "platform"}, {"repository", "tools/builder"}})});
+
+  std::set<std::string> union_of_shards;
+  std::size_t sum = 0;
+  const std::string config = dir.write("all.toml", exporter_config(sim, aksk_auth(), ""));
+  for (int shard = 0; shard < 3; ++shard) {
+    const RunResult r = run({exporter_binary(), "--config", config, "--once", "--shard",
+                             std::to_string(shard), "--total-shards", "3"});
+    CHECK(r.exit_code == 0);
+    const Samples s = parse_exposition(r.out);
+    const auto part = repositories_up(s);
+    sum += part.size();
+    union_of_shards.insert(part.begin(), part.end());
+    CHECK(value(s, "swr_exporter_shard_ordinal") == shard);
+    CHECK(value(s, "swr_exporter_total_shards") == 3);
+  }
+  CHECK(sum == everything.size());
+  CHECK(union_of_shards == everything);
+  CHECK(
+      run({exporter_binary(), "--config", config, "--once", "--shard", "3", "--total-shards", "3"})
+          .exit_code == 2);
 }

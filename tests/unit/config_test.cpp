@@ -659,17 +659,12 @@ TEST_CASE("targets") {
   }
   SUBCASE("mistakes") {
     const std::pair<std::string, std::string> cases[] = {
-        {"",
-         "test.toml: no [[targets]]: add at least one [[targets]] with organization and "
-         "repositories"},
         {"[[targets]]\nrepositories = [\"x\"]\n",
          "test.toml:6:1: targets[0].organization is required"},
         {"[[targets]]\norganization = \"\"\nrepositories = [\"x\"]\n",
          "test.toml:7:16: targets[0].organization is empty"},
         {"[[targets]]\norganization = \"a/b\"\nrepositories = [\"x\"]\n",
          "test.toml:7:16: targets[0].organization \"a/b\" must not contain `/`"},
-        {"[[targets]]\norganization = \"a\"\n",
-         "test.toml:6:1: targets[0].repositories is required"},
         {"[[targets]]\norganization = \"a\"\nrepositories = []\n",
          "test.toml:8:16: targets[0].repositories is empty"},
         {"[[targets]]\norganization = \"a\"\nrepositories = [\"\"]\n",
@@ -695,8 +690,43 @@ TEST_CASE("targets") {
       CAPTURE(targets);
       CHECK(load_error(with_targets(targets)).starts_with(error));
     }
-    CHECK(load_error(at_top("targets = []\n")).starts_with("test.toml:1:11: no [[targets]]"));
+    CHECK(load_error(at_top("targets = []\n")).starts_with("test.toml:1:11: targets is empty"));
   }
+  SUBCASE("no targets: every organization; no repositories: every repository") {
+    CHECK(load_ok(with_targets("")).targets.empty());
+    const Config config = load_ok(with_targets("[[targets]]\norganization = \"a\"\n"));
+    REQUIRE(config.targets.size() == 1);
+    CHECK(config.targets[0].repositories.empty());
+  }
+}
+
+TEST_CASE("discovery and sharding") {
+  const Config defaults = load_ok(with_targets(""));
+  CHECK(defaults.discovery.interval == std::chrono::minutes(10));
+  CHECK_FALSE(defaults.discovery.only_with_sync_rules);
+  CHECK(defaults.sharding.shard == 0);
+  CHECK(defaults.sharding.total_shards == 1);
+  const Config set = load_ok(
+      at_top("[discovery]\ninclude = \"^team-a/\"\nexclude = \"-test$\"\ninterval = \"5m\"\n"
+             "only_with_sync_rules = true\n[sharding]\nshard = 2\ntotal_shards = 3\n"));
+  CHECK(set.discovery.include == "^team-a/");
+  CHECK(set.discovery.exclude == "-test$");
+  CHECK(set.discovery.interval == std::chrono::minutes(5));
+  CHECK(set.discovery.only_with_sync_rules);
+  CHECK(set.sharding.shard == 2);
+  CHECK(set.sharding.total_shards == 3);
+  CHECK(load_error(at_top("[discovery]\ninclude = \"(unclosed\"\n"))
+            .starts_with("test.toml:2:11: discovery.include \"(unclosed\" is not a valid regular "
+                         "expression"));
+  CHECK(load_error(at_top("[discovery]\nonly_with_sync_rules = \"yes\"\n")) ==
+        "test.toml:2:24: discovery.only_with_sync_rules must be true or false, not a string");
+  CHECK(load_error(at_top("[sharding]\nshard = 3\ntotal_shards = 3\n")) ==
+        "test.toml:2:9: sharding.shard = 3 must be below sharding.total_shards = 3: shards count "
+        "from 0");
+  CHECK(load_error(at_top("[sharding]\ntotal_shards = 0\n"))
+            .starts_with("test.toml:2:16: sharding.total_shards = 0 is out of range"));
+  CHECK(load_error(at_top("[discovery]\nintervall = \"5m\"\n")).find("did you mean `interval`") !=
+        std::string::npos);
 }
 
 }  // namespace

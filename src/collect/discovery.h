@@ -1,0 +1,42 @@
+// config -> discovery: which repositories this replica polls, from the targets, the API's
+// listings, the include/exclude filters, the auto-sync rules and the shard.
+#pragma once
+
+#include <optional>
+#include <regex>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "model/discovery_api.h"
+#include "model/sync_job.h"
+
+namespace swr::collect {
+
+struct TargetSpec {
+  std::string organization;
+  std::vector<std::string> repositories;  // empty: every repository of the organization
+};
+
+struct DiscoveryOptions {
+  std::vector<TargetSpec> targets;  // empty: every organization
+  std::optional<std::regex> include;
+  std::optional<std::regex> exclude;
+  bool only_with_sync_rules = false;
+  int shard = 0;
+  int total_shards = 1;
+};
+
+struct DiscoveryResult {
+  bool ok = false;
+  std::vector<RepositoryRef> repositories;  // sorted, each once
+  std::string error;                        // when !ok
+  bool needs_api = false;                   // false: the targets name everything
+};
+
+// Whether the targets alone decide the repositories (no API call needed).
+bool is_static(const DiscoveryOptions& options);
+
+DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options, std::stop_token stop);
+
+}  // namespace swr::collect

@@ -1,0 +1,192 @@
+// Discovery and sharding: which repositories a replica polls.
+#include "collect/discovery.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+
+#include "collect/poller.h"
+#include "huaweicloud/discovery_json.h"
+#include "model/shard.h"
+
+using namespace swr;
+using namespace swr::collect;
+
+namespace {
+
+class FakeDiscovery final : public DiscoveryApi {
+ public:
+  std::map<std::string, std::vector<std::string>> organizations;
+  std::set<std::string> without_rules;  // "org/repo"
+  bool fail_organizations = false;
+  int calls = 0;
+
+  NamesResult list_organizations(std::stop_token) override {
+    ++calls;
+    if (fail_organizations) return {std::nullopt, {"namespaces: HTTP 500"}};
+    std::vector<std::string> names;
+    for (const auto& [name, repos] : organizations) names.push_back(name);
+    return {names, {}};
+  }
+  NamesResult list_repositories(const std::string& organization, std::stop_token) override {
+    ++calls;
+    return {organizations[organization], {}};
+  }
+  NamesResult list_sync_rules(const RepositoryRef& r, std::stop_token) override {
+    ++calls;
+    if (without_rules.count(r.organization + "/" + r.repository)) {
+      return {std::vector<std::string>{}, {}};
+    }
+    return {std::vector<std::string>{"cn-east-3/" + r.organization}, {}};
+  }
+};
+
+std::set<std::string> names(const std::vector<RepositoryRef>& refs) {
+  std::set<std::string> out;
+  for (const auto& r : refs) out.insert(r.organization + "/" + r.repository);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("discovery: organizations, repositories, filters, sync rules") {
+  FakeDiscovery api;
+  api.organizations = {{"team-a", {"app1", "tools/builder", "app1-test"}},
+                       {"platform", {"base/alpine", "web"}}};
+  SUBCASE("no targets: every repository of every organization") {
+    const DiscoveryResult r = discover(api, {}, {});
+    REQUIRE(r.ok);
+    CHECK(r.needs_api);
+    CHECK(names(r.repositories) == std::set<std::string>{"platform/base/alpine", "platform/web",
+                                                         "team-a/app1", "team-a/app1-test",
+                                                         "team-a/tools/builder"});
+  }
+  SUBCASE("an organization without repositories is discovered; a listed one is not") {
+    DiscoveryOptions options;
+    options.targets = {{"team-a", {}}, {"platform", {"web", "not-listed-by-the-api"}}};
+    const DiscoveryResult r = discover(api, options, {});
+    CHECK(names(r.repositories) ==
+          std::set<std::string>{"platform/not-listed-by-the-api", "platform/web", "team-a/app1",
+                                "team-a/app1-test", "team-a/tools/builder"});
+    CHECK(api.calls == 1);
+  }
+  SUBCASE("include and exclude match the whole of organization/repository") {
+    DiscoveryOptions options;
+    options.include.emplace("team-a/.*");
+    options.exclude.emplace(".*-test");
+    const DiscoveryResult r = discover(api, options, {});
+    CHECK(names(r.repositories) == std::set<std::string>{"team-a/app1", "team-a/tools/builder"});
+    options.include.emplace("team-a");  // anchored: matches nothing
+    CHECK(discover(api, options, {}).repositories.empty());
+  }
+  SUBCASE("only repositories with an auto-sync rule") {
+    api.without_rules = {"team-a/app1-test", "platform/web"};
+    DiscoveryOptions options;
+    options.only_with_sync_rules = true;
+    const DiscoveryResult r = discover(api, options, {});
+    CHECK(names(r.repositories) ==
+          std::set<std::string>{"platform/base/alpine", "team-a/app1", "team-a/tools/builder"});
+  }
+  SUBCASE("static targets need no API") {
+    DiscoveryOptions options;
+    options.targets = {{"team-a", {"app1"}}};
+    CHECK(is_static(options));
+    const DiscoveryResult r = discover(api, options, {});
+    CHECK(r.ok);
+    CHECK_FALSE(r.needs_api);
+    CHECK(api.calls == 0);
+  }
+  SUBCASE("a failing listing fails discovery, naming the call") {
+    api.fail_organizations = true;
+    const DiscoveryResult r = discover(api, {}, {});
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "namespaces: HTTP 500");
+  }
+}
+
+TEST_CASE("shards partition the repositories exactly: disjoint and complete") {
+  FakeDiscovery api;
+  for (int o = 0; o < 7; ++o) {
+    auto& repos = api.organizations["org-" + std::to_string(o)];
+    for (int r = 0; r < 150; ++r) repos.push_back("team/service-" + std::to_string(r));
+  }
+  const std::set<std::string> all = names(discover(api, {}, {}).repositories);
+  REQUIRE(all.size() == 1050);
+  for (int total = 1; total <= 7; ++total) {
+    CAPTURE(total);
+    std::set<std::string> seen;
+    std::size_t sum = 0;
+    std::size_t smallest = all.size(), largest = 0;
+    for (int shard = 0; shard < total; ++shard) {
+      DiscoveryOptions options;
+      options.shard = shard;
+      options.total_shards = total;
+      const auto part = names(discover(api, options, {}).repositories);
+      sum += part.size();
+      smallest = std::min(smallest, part.size());
+      largest = std::max(largest, part.size());
+      seen.insert(part.begin(), part.end());
+    }
+    CHECK(sum == all.size());  // disjoint
+    CHECK(seen == all);        // complete
+    CHECK(static_cast<double>(largest) < 1.3 * static_cast<double>(all.size()) / total + 10);
+  }
+  // The hash is fixed: the same repository lands in the same shard in every version.
+  CHECK(stable_hash("") == 14695981039346656037ULL);
+  CHECK(stable_hash("a") == 0xaf63dc4c8601ec8cULL);
+  CHECK(shard_of({"team-a", "app1"}, 1) == 0);
+  CHECK(shard_of({"team-a", "app1"}, 1000) == static_cast<int>(stable_hash("team-a/app1") % 1000));
+}
+
+TEST_CASE("the discovery parsers keep exact organization matches only") {
+  const auto repos = huaweicloud::parse_repositories(
+      R"([{"name":"app1","namespace":"team","total_range":3,"tags":["v1"]},
+          {"name":"app2","namespace":"team-a","total_range":3},
+          {"name":"x/y","namespace":"team","total_range":3}])",
+      "team");
+  REQUIRE(repos.error.empty());
+  CHECK(repos.names == std::vector<std::string>{"app1", "x/y"});
+  CHECK(repos.items == 3);
+  CHECK(repos.total == 3);
+  CHECK(huaweicloud::parse_repositories(R"([{"name":1}])", "team").error ==
+        "element 0 has no string `name` and `namespace`");
+  const auto namespaces =
+      huaweicloud::parse_namespaces(R"({"namespaces":[{"id":1,"name":"team-a","auth":7}]})");
+  CHECK(namespaces.names == std::vector<std::string>{"team-a"});
+  CHECK(huaweicloud::parse_namespaces("[]").error ==
+        "expected an object with a `namespaces` array");
+  const auto rules = huaweicloud::parse_sync_rules(
+      R"([{"remoteRegionId":"cn-east-3","remoteNamespace":"m","syncAuto":true}])");
+  CHECK(rules.names == std::vector<std::string>{"cn-east-3/m"});
+  CHECK(huaweicloud::parse_sync_rules("{").error.starts_with("malformed JSON at byte 1"));
+}
+
+TEST_CASE("repositories that leave the list lose their series; new ones gain them") {
+  struct StaticApi final : SyncJobApi {
+    PageResult list_sync_jobs(const RepositoryRef& r, std::int64_t, int, std::stop_token) override {
+      SyncJob j;
+      j.id = 1;
+      j.status = SyncStatus::kSuccess;
+      j.target_region = "cn-east-3";
+      j.target_organization = r.organization;
+      return {JobPage{{j}, 1}, {}};
+    }
+    void start_cycle(std::size_t) override {}
+  } api;
+  SystemClock clock;
+  Poller poller({{{"a", "one"}, {"a", "two"}}, 100, 1, {1}, {"organization", "status"}}, api,
+                clock);
+  poller.run_cycle({});
+  CHECK(poller.snapshot()->repositories.size() == 2);
+  poller.set_repositories({{"a", "two"}, {"b", "three"}});
+  poller.run_cycle({});
+  const auto& repos = poller.snapshot()->repositories;
+  REQUIRE(repos.size() == 2);
+  CHECK(repos[0].ref == RepositoryRef{"a", "two"});
+  CHECK(repos[1].ref == RepositoryRef{"b", "three"});
+  CHECK(poller.tracked_jobs() == 2);
+  std::set<std::string> orgs;
+  for (const auto& s : poller.snapshot()->durations) orgs.insert(s.label_values[0]);
+  CHECK(orgs == std::set<std::string>{"a", "b"});
+}
