@@ -312,7 +312,7 @@ int main(int argc, char** argv) {
   if (flags.once) {
     std::stop_source never;
     const swr::collect::CycleReport report = run_cycle(never.get_token());
-    std::cout << *cache.current(false).text << std::flush;
+    std::cout << *cache.current().text << std::flush;
     return report.failed == 0 && poller.snapshot()->up ? 0 : 1;
   }
 
@@ -324,7 +324,7 @@ int main(int argc, char** argv) {
   swr::web::WebServer server(
       web_options,
       [&] {
-        const swr::metrics::Rendered r = cache.current(true);
+        const swr::metrics::Rendered r = cache.current();
         return swr::web::Exposition{r.text, r.gzip};
       },
       [&] { return ready.load(); });

@@ -32,8 +32,9 @@ std::string gzip(std::string_view data) {
   return rc == Z_STREAM_END ? out : std::string{};
 }
 
-ExpositionCache::ExpositionCache(LiveFamilies live)
+ExpositionCache::ExpositionCache(LiveFamilies live, std::chrono::milliseconds live_max_age)
     : live_(std::move(live)),
+      live_max_age_(live_max_age),
       cycle_text_(std::make_shared<std::string>()),
       cycle_gzip_(std::make_shared<std::string>()) {}
 
@@ -43,27 +44,53 @@ void ExpositionCache::publish(const collect::Snapshot& snapshot) {
   std::lock_guard lock(mutex_);
   cycle_text_ = std::move(text);
   cycle_gzip_ = std::move(compressed);
+  ++generation_;
 }
 
-Rendered ExpositionCache::current(bool with_gzip) const {
+Rendered ExpositionCache::current() const {
+  {
+    std::lock_guard lock(mutex_);
+    if (cached_.text && cached_generation_ == generation_ &&
+        std::chrono::steady_clock::now() - cached_at_ < live_max_age_) {
+      return cached_;
+    }
+  }
+  std::unique_lock rebuilding(rebuild_mutex_, std::try_to_lock);
+  if (!rebuilding.owns_lock()) {
+    // Another scrape is rebuilding: serve what is there rather than wait, unless nothing is.
+    {
+      std::lock_guard lock(mutex_);
+      if (cached_.text) return cached_;
+    }
+    rebuilding.lock();
+  }
+  return rebuild();
+}
+
+Rendered ExpositionCache::rebuild() const {
   std::shared_ptr<const std::string> cycle_text, cycle_gzip;
+  std::uint64_t generation;
   {
     std::lock_guard lock(mutex_);
     cycle_text = cycle_text_;
     cycle_gzip = cycle_gzip_;
+    generation = generation_;
   }
   const std::string live = render_text(live_());
-  Rendered out;
   auto text = std::make_shared<std::string>();
   text->reserve(cycle_text->size() + live.size());
   *text += *cycle_text;
   *text += live;
-  out.text = std::move(text);
-  if (with_gzip && !cycle_gzip->empty() == !cycle_text->empty()) {
-    auto compressed = std::make_shared<std::string>(*cycle_gzip);
-    *compressed += gzip(live);
-    out.gzip = std::move(compressed);
-  }
+  // Two gzip members make one valid stream: the cycle's is reused, only the live part is new.
+  auto compressed = std::make_shared<std::string>();
+  compressed->reserve(cycle_gzip->size() + live.size() / 4 + 64);
+  *compressed += *cycle_gzip;
+  *compressed += gzip(live);
+  Rendered out{std::move(text), std::move(compressed)};
+  std::lock_guard lock(mutex_);
+  cached_ = out;
+  cached_generation_ = generation;
+  cached_at_ = std::chrono::steady_clock::now();
   return out;
 }
 

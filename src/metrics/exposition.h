@@ -1,9 +1,12 @@
-// The bytes /metrics serves: the cycle's part rendered (and gzipped) once when a snapshot is
-// published, the live part (API counters, process metrics) rendered per scrape.
+// The bytes /metrics serves. The cycle's part is rendered and gzipped once when a snapshot is
+// published; the live part (API counters, process metrics) at most once per `live_max_age`. A
+// scrape copies two pointers, and concurrent scrapes never wait on each other or on the poll.
 #pragma once
 
 #include <prometheus/metric_family.h>
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,17 +29,26 @@ struct Rendered {
 class ExpositionCache {
  public:
   using LiveFamilies = std::function<std::vector<prometheus::MetricFamily>()>;
-  explicit ExpositionCache(LiveFamilies live);
+  explicit ExpositionCache(LiveFamilies live,
+                           std::chrono::milliseconds live_max_age = std::chrono::seconds(1));
 
   void publish(const collect::Snapshot& snapshot);
-  // Text is always set; gzip when `with_gzip`.
-  Rendered current(bool with_gzip) const;
+  // Both the text and its gzip, whole.
+  Rendered current() const;
 
  private:
+  Rendered rebuild() const;
+
   LiveFamilies live_;
-  mutable std::mutex mutex_;
+  std::chrono::milliseconds live_max_age_;
+  mutable std::mutex mutex_;  // guards the fields below; held only to copy pointers
   std::shared_ptr<const std::string> cycle_text_;
   std::shared_ptr<const std::string> cycle_gzip_;
+  std::uint64_t generation_ = 0;  // bumped by publish
+  mutable Rendered cached_;
+  mutable std::uint64_t cached_generation_ = ~std::uint64_t{0};
+  mutable std::chrono::steady_clock::time_point cached_at_{};
+  mutable std::mutex rebuild_mutex_;  // one rebuild at a time; others serve what is cached
 };
 
 }  // namespace swr::metrics

@@ -164,21 +164,28 @@ TEST_CASE("numbers print with a dot whatever the global locale") {
 
 TEST_CASE("the exposition cache: cycle part rendered once, live part per scrape, gzip members") {
   int live_calls = 0;
-  metrics::ExpositionCache cache([&] {
-    ++live_calls;
-    return std::vector<prometheus::MetricFamily>{metrics::build_info_family("1", "r")};
-  });
-  metrics::Rendered before = cache.current(true);
+  metrics::ExpositionCache cache(
+      [&] {
+        ++live_calls;
+        return std::vector<prometheus::MetricFamily>{metrics::build_info_family("1", "r")};
+      },
+      std::chrono::hours(1));
+  metrics::Rendered before = cache.current();
   CHECK(before.text->find("swr_exporter_build_info") != std::string::npos);
   CHECK(before.text->find("swr_up") == std::string::npos);
   REQUIRE(before.gzip);
   CHECK(gunzip(*before.gzip) == *before.text);
 
   cache.publish(sample_snapshot());
-  const metrics::Rendered after = cache.current(true);
+  const metrics::Rendered after = cache.current();
   CHECK(after.text->find("swr_up 0\n") != std::string::npos);
   CHECK(after.text->find("swr_exporter_build_info") != std::string::npos);
   REQUIRE(after.gzip);
   CHECK(gunzip(*after.gzip) == *after.text);
+  CHECK(live_calls == 2);
+  // Until the next cycle or live_max_age, scrapes share the same bytes.
+  const metrics::Rendered again = cache.current();
+  CHECK(again.text == after.text);
+  CHECK(again.gzip == after.gzip);
   CHECK(live_calls == 2);
 }
