@@ -9,7 +9,7 @@ build_packages=(
   rapidjson-dev libtomlplusplus-dev doctest-dev
 )
 test_packages=(
-  clang clang-format prometheus curl jq
+  clang clang-format prometheus prometheus-alertmanager curl jq
 )
 
 packages=("${build_packages[@]}")

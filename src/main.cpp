@@ -1,6 +1,7 @@
 // Flags, wiring and signals: the only file that knows every concrete type.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstring>
@@ -144,6 +145,14 @@ std::unique_ptr<swr::huaweicloud::Authorizer> make_authorizer(
                                             transport, observer, clock);
   }
   return nullptr;
+}
+
+// CPU time of the whole process, user and system, for the cycle log line.
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 swr::collect::DiscoveryOptions discovery_options(const swr::config::Config& config) {
@@ -297,15 +306,25 @@ int main(int argc, char** argv) {
                         {{"err", found.error}});
       }
     }
+    const double cpu_before = process_cpu_seconds();
     const swr::collect::CycleReport report = poller.run_cycle(stop);
+    const double cpu_cycle = process_cpu_seconds() - cpu_before;
+    const auto render_start = std::chrono::steady_clock::now();
     if (!report.stopped) cache.publish(*poller.snapshot());
+    const swr::metrics::Rendered rendered = cache.current();
+    const double render_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - render_start).count();
     swr::log::info("cycle done", {{"repositories", std::to_string(report.repositories)},
                                   {"failed", std::to_string(report.failed)},
                                   {"partial_reads", std::to_string(report.partial_reads)},
                                   {"jobs", std::to_string(report.jobs)},
                                   {"tracked_jobs", std::to_string(poller.tracked_jobs())},
                                   {"requests", std::to_string(report.requests)},
-                                  {"seconds", std::to_string(report.seconds)}});
+                                  {"seconds", std::to_string(report.seconds)},
+                                  {"cpu_seconds", std::to_string(cpu_cycle)},
+                                  {"render_seconds", std::to_string(render_seconds)},
+                                  {"exposition_bytes", std::to_string(rendered.text->size())},
+                                  {"gzip_bytes", std::to_string(rendered.gzip->size())}});
     return report;
   };
 

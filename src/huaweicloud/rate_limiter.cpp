@@ -37,7 +37,7 @@ bool RateLimiter::acquire(std::stop_token stop) {
 
 void RateLimiter::on_throttled() {
   std::lock_guard lock(mutex_);
-  rate_ = std::max(configured_ / 64, rate_ / 2);
+  rate_ = std::max(configured_ / 16, rate_ / 2);
   tokens_ = std::min(tokens_, burst(rate_));
 }
 

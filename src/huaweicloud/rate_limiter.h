@@ -16,7 +16,7 @@ class RateLimiter {
 
   // Waits for a token; false when stopped while waiting.
   bool acquire(std::stop_token stop);
-  // The gateway said APIG.0308 / 429: halve the rate (not below 1/64 of the configured one).
+  // The gateway said APIG.0308 / 429: halve the rate (not below 1/16 of the configured one).
   void on_throttled();
   // A request went through: win back 5% of the configured rate.
   void on_success();

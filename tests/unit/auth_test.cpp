@@ -272,7 +272,7 @@ TEST_CASE("the rate limiter spaces requests, halves on throttling and climbs bac
   limiter.on_throttled();
   CHECK(limiter.current_rate() == 1);
   for (int i = 0; i < 10; ++i) limiter.on_throttled();
-  CHECK(limiter.current_rate() == doctest::Approx(4.0 / 64));
+  CHECK(limiter.current_rate() == doctest::Approx(4.0 / 16));
   for (int i = 0; i < 100; ++i) limiter.on_success();
   CHECK(limiter.current_rate() == 4);
 

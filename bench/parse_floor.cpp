@@ -1,0 +1,96 @@
+// The floor for a first cycle: fetch every sync-job page from a running swr-sim once, keep the
+// bytes, then time a bare RapidJSON DOM parse of them (and, for the profile, our own parser).
+// Prints `key=value` lines for bench/run.sh.
+#include <rapidjson/document.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "huaweicloud/authorizer.h"
+#include "huaweicloud/swr_client.h"
+#include "huaweicloud/sync_job_json.h"
+#include "huaweicloud/transport.h"
+
+namespace {
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: parse_floor SIM_URL ACCESS_KEY SECRET_KEY PAGE_SIZE\n");
+    return 2;
+  }
+  const std::string url = argv[1];
+  const int page_size = std::atoi(argv[4]);
+  swr::SystemClock clock;
+  swr::huaweicloud::NullApiObserver observer;
+  auto transport = swr::huaweicloud::make_curl_transport({"", std::chrono::seconds(30), 64 << 20});
+  auto authorizer = swr::huaweicloud::make_aksk_authorizer({argv[2], argv[3], ""}, "", clock);
+  swr::huaweicloud::RateLimiter limiter(1e6, clock);
+  swr::huaweicloud::SwrClient client(url, *transport, *authorizer, observer, clock, limiter);
+
+  std::vector<swr::RepositoryRef> repositories;
+  const auto organizations = client.list_organizations({});
+  if (!organizations.names) {
+    std::fprintf(stderr, "%s\n", organizations.failure.message.c_str());
+    return 1;
+  }
+  for (const auto& organization : *organizations.names) {
+    const auto names = client.list_repositories(organization, {});
+    if (!names.names) return 1;
+    for (const auto& name : *names.names) repositories.push_back({organization, name});
+  }
+
+  // The same requests the exporter makes on a first cycle, bodies kept.
+  std::vector<std::string> bodies;
+  std::size_t bytes = 0;
+  for (const auto& repository : repositories) {
+    for (std::int64_t offset = 0;; offset += page_size) {
+      swr::huaweicloud::HttpRequest request =
+          swr::huaweicloud::sync_job_request(url, repository, offset, page_size);
+      authorizer->authorize(request, {});
+      swr::huaweicloud::HttpResponse response = transport->send(request);
+      if (response.status != 200) {
+        std::fprintf(stderr, "HTTP %d for %s/%s\n", response.status,
+                     repository.organization.c_str(), repository.repository.c_str());
+        return 1;
+      }
+      bytes += response.body.size();
+      const bool last = response.body.size() <= 2 ||
+                        swr::huaweicloud::parse_sync_jobs(response.body).jobs.size() <
+                            static_cast<std::size_t>(page_size);
+      bodies.push_back(std::move(response.body));
+      if (last) break;
+    }
+  }
+
+  double start = cpu_seconds();
+  std::size_t elements = 0;
+  for (const auto& body : bodies) {
+    rapidjson::Document doc;
+    doc.Parse(body.data(), body.size());
+    if (doc.IsArray()) elements += doc.Size();
+  }
+  const double floor = cpu_seconds() - start;
+
+  start = cpu_seconds();
+  std::size_t jobs = 0;
+  for (const auto& body : bodies) jobs += swr::huaweicloud::parse_sync_jobs(body).jobs.size();
+  const double ours = cpu_seconds() - start;
+
+  std::printf("repositories=%zu\npages=%zu\nbytes=%zu\njobs=%zu\nelements=%zu\n",
+              repositories.size(), bodies.size(), bytes, jobs, elements);
+  std::printf("bare_parse_cpu_seconds=%.4f\nsync_job_parse_cpu_seconds=%.4f\n", floor, ours);
+  return 0;
+}
