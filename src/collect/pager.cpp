@@ -9,6 +9,8 @@ namespace {
 
 // Never read more than this many jobs of one repository in one cycle.
 constexpr std::int64_t kMaxJobsPerRepository = 5'000'000;
+// Room on an incremental first page for jobs that arrived since the last cycle.
+constexpr int kFirstPageSlack = 16;
 
 bool newer(const SyncJob& a, const SyncJob& b) {
   if (is_final(a.status) != is_final(b.status)) return is_final(a.status);
@@ -30,7 +32,13 @@ RepositoryFetch fetch_repository(SyncJobApi& api, const RepositoryRef& repositor
       out.failure = {"stopped", false};
       return out;
     }
-    PageResult result = api.list_sync_jobs(repository, offset, page_size, stop);
+    // With a shortcut the first page only needs to reach past what can have changed: the pending
+    // jobs and a few new ones. A small page is cheaper to send, parse and sign for.
+    const int limit =
+        shortcut && offset == 0
+            ? std::min(page_size, static_cast<int>(shortcut->pending_ids.size()) + kFirstPageSlack)
+            : page_size;
+    PageResult result = api.list_sync_jobs(repository, offset, limit, stop);
     ++out.requests;
     if (!result.page) {
       out.failure = std::move(result.failure);
@@ -60,7 +68,7 @@ RepositoryFetch fetch_repository(SyncJobApi& api, const RepositoryRef& repositor
     }
     const auto received = static_cast<std::int64_t>(page.jobs.size());
     offset += received;
-    if (received < page_size) break;
+    if (received < limit) break;
     if (shortcut && reached_known_final && pending_seen == shortcut->pending_ids.size() &&
         first_total && *first_total == shortcut->total + new_jobs) {
       out.complete = false;
