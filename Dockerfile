@@ -13,7 +13,9 @@ WORKDIR /src
 COPY scripts/install-deps.sh scripts/
 RUN scripts/install-deps.sh --build-only && rm -rf /var/lib/apt/lists/*
 COPY . .
-RUN scripts/build.sh -DSWR_BUILD_TESTS=OFF \
+# The build context has no .git, so the revision for --version comes in as an argument.
+ARG REVISION=unknown
+RUN scripts/build.sh -DSWR_BUILD_TESTS=OFF -DSWR_REVISION="${REVISION}" \
     && install -D -m 0755 build/swr-sync-exporter /out/usr/bin/swr-sync-exporter \
     && strip --strip-unneeded /out/usr/bin/swr-sync-exporter
 # The runtime stage installs the packages that own the libraries the binary links, and no more:

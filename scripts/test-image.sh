@@ -190,8 +190,8 @@ step "run --version"
 version_out="$(run "$ctr" -- /usr/bin/swr-sync-exporter --version)" ||
   fail "--version exited non-zero"
 log "$version_out"
-[[ "$version_out" =~ ^swr-sync-exporter\ [0-9]+\.[0-9]+\.[0-9]+ ]] ||
-  fail "--version printed '$version_out'"
+[[ "$version_out" == "swr-sync-exporter $version (revision $revision)" ]] ||
+  fail "--version printed '$version_out', not version $version revision $revision"
 
 step "runs as non-root, runtime only"
 run_uid="$(run "$ctr" -- id -u)"

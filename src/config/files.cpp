@@ -60,6 +60,11 @@ std::optional<unsigned> group_or_other_access(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return std::nullopt;
   if ((info.st_mode & 077) == 0) return std::nullopt;
+  // Group access for our own group is how Kubernetes mounts secrets (0440, group = fsGroup, the
+  // pod's group): not a leak. Others, or another group, are.
+  if ((info.st_mode & 007) == 0 && (info.st_mode & 020) == 0 && info.st_gid == ::getegid()) {
+    return std::nullopt;
+  }
   return static_cast<unsigned>(info.st_mode & 07777);
 }
 

@@ -17,6 +17,7 @@ FileText read_whole_file(const std::string& path);
 std::optional<std::string> unreadable_reason(const std::string& path);
 
 // The permission bits (e.g. 0644) when group or others have any access; nothing otherwise.
+// The file's mode when others, or a group other than ours, may read it (or any group write it).
 std::optional<unsigned> group_or_other_access(const std::string& path);
 
 // `name` relative to the directory of `config_path`, as Prometheus does for the files its

@@ -480,7 +480,7 @@ TEST_CASE("method = \"password\"") {
 
 TEST_CASE("method = \"token\"") {
   const TempDir dir;
-  const std::string token = dir.write("token", "a-token", 0640);
+  const std::string token = dir.write("token", "a-token", 0604);
   const LoadResult result =
       load(with_auth("[auth]\nmethod = \"token\"\ntoken_file = \"" + token + "\"\n"));
   REQUIRE(result.config.has_value());
@@ -488,7 +488,11 @@ TEST_CASE("method = \"token\"") {
   CHECK(result.config->auth.token_file == token);
   CHECK(result.warnings == std::vector<std::string>{"auth.token_file " + token +
                                                     " is readable by group or others (mode "
-                                                    "0640); chmod 600 it"});
+                                                    "0604); chmod 600 it"});
+  // As Kubernetes mounts secrets: readable by the process's own group only. No warning.
+  const std::string mounted = dir.write("mounted-token", "a-token", 0440);
+  CHECK(load(with_auth("[auth]\nmethod = \"token\"\ntoken_file = \"" + mounted + "\"\n"))
+            .warnings.empty());
   CHECK(load_error(with_auth("[auth]\nmethod = \"token\"\n"))
             .starts_with("test.toml:3:1: auth.token_file is required with method = \"token\""));
   CHECK(load_error(with_auth("[auth]\nmethod = \"token\"\ntoken_file = \"" + dir.path("gone") +
