@@ -11,6 +11,8 @@ namespace {
 constexpr std::int64_t kMaxJobsPerRepository = 5'000'000;
 // Room on an incremental first page for jobs that arrived since the last cycle.
 constexpr int kFirstPageSlack = 16;
+// The simulator's cap, and the repository listing's documented one; ShowSyncJob documents none.
+constexpr int kMaxLimit = 1000;
 
 bool newer(const SyncJob& a, const SyncJob& b) {
   if (is_final(a.status) != is_final(b.status)) return is_final(a.status);
@@ -34,10 +36,12 @@ RepositoryFetch fetch_repository(SyncJobApi& api, const RepositoryRef& repositor
     }
     // With a shortcut the first page only needs to reach past what can have changed: the pending
     // jobs and a few new ones. A small page is cheaper to send, parse and sign for.
+    // Other pages ask for one job more than page_size: a repository of exactly page_size jobs
+    // then ends on a short page without an extra, empty request.
     const int limit =
         shortcut && offset == 0
             ? std::min(page_size, static_cast<int>(shortcut->pending_ids.size()) + kFirstPageSlack)
-            : page_size;
+            : std::min(page_size + 1, kMaxLimit);
     PageResult result = api.list_sync_jobs(repository, offset, limit, stop);
     ++out.requests;
     if (!result.page) {

@@ -34,11 +34,12 @@ struct Shortcut {
   std::int64_t total = 0;                        // jobs the API listed then
 };
 
-// Pages with limit `page_size` until a page comes back short or empty. The Content-Range total is
-// never trusted to end paging early (a server that under-reports would make us skip jobs, so a
-// full last page costs one more request); a page that brings no new job ids, or more jobs than
-// the total could explain many times over, ends it so a lying server cannot keep us paging.
-// Jobs seen twice (new jobs shift offsets while we page) are kept once, the later update winning.
+// Pages with limit `page_size` + 1 until a page comes back short or empty. The Content-Range total
+// is never trusted to end paging early (a server that under-reports would make us skip jobs, so a
+// full last page costs one more request; the + 1 makes that rare); a page that brings no new job
+// ids, or more jobs than the total could explain many times over, ends it so a lying server cannot
+// keep us paging. Jobs seen twice (new jobs shift offsets while we page) are kept once, the later
+// update winning.
 //
 // With a shortcut, paging stops early once every previously pending job has been re-read and a
 // page reached jobs already known final, provided the Content-Range total equals the old total

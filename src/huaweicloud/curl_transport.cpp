@@ -56,6 +56,16 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   if (colon == std::string_view::npos) return n;
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  if (colon == 14 && curl_strnequal(line.data(), "Content-Length", 14)) {
+    // One allocation for the body instead of a doubling series; never beyond the cap.
+    std::size_t length = 0;
+    for (const char c : value) {
+      if (c < '0' || c > '9') break;
+      length = length * 10 + static_cast<std::size_t>(c - '0');
+      if (length > exchange->max_body_bytes) break;
+    }
+    exchange->response->body.reserve(std::min(length, exchange->max_body_bytes));
+  }
   exchange->response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   return n;
 }

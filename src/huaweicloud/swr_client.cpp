@@ -86,7 +86,7 @@ PageResult SwrClient::list_sync_jobs(const RepositoryRef& repository, std::int64
   Outcome outcome =
       call("sync_job", sync_job_request(endpoint_, repository, offset, limit), what, stop);
   if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
-  SyncJobsParse parsed = parse_sync_jobs(outcome.response->body);
+  SyncJobsParse parsed = parse_sync_jobs_in_place(outcome.response->body);
   if (!parsed.error.empty()) {
     std::string message = what + ": bad response body: " + parsed.error;
     if (auto id = outcome.response->header("X-Request-Id")) message += " (request_id " + *id + ")";

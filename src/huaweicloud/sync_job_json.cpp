@@ -61,9 +61,15 @@ std::string read_job(const rapidjson::Value& item, SyncJob& job) {
 }  // namespace
 
 SyncJobsParse parse_sync_jobs(std::string_view body) {
+  std::string copy(body);
+  return parse_sync_jobs_in_place(copy);
+}
+
+SyncJobsParse parse_sync_jobs_in_place(std::string& body) {
   SyncJobsParse out;
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  // Strings stay in the body instead of being copied into the document.
+  doc.ParseInsitu(body.data());
   if (doc.HasParseError()) {
     out.error = std::string("malformed JSON at byte ") + std::to_string(doc.GetErrorOffset()) +
                 ": " + rapidjson::GetParseError_En(doc.GetParseError());

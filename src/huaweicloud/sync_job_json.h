@@ -19,5 +19,7 @@ struct SyncJobsParse {
 // A bare JSON array of SyncJob objects. Unknown keys are ignored; `id`, `createdAt`, `updatedAt`
 // and `status` are required; the other strings default to empty. Strings are made valid UTF-8.
 SyncJobsParse parse_sync_jobs(std::string_view body);
+// The same, parsing in place: faster, and `body` is left garbled.
+SyncJobsParse parse_sync_jobs_in_place(std::string& body);
 
 }  // namespace swr::huaweicloud

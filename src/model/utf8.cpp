@@ -45,6 +45,10 @@ bool is_valid_utf8(std::string_view text) {
 }
 
 std::string sanitize_utf8(std::string_view text) {
+  // Names and tags are nearly always ASCII: copy them as they are.
+  bool ascii = true;
+  for (const char c : text) ascii &= static_cast<unsigned char>(c) < 0x80;
+  if (ascii) return std::string(text);
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {

@@ -92,10 +92,16 @@ TEST_CASE("the pager reads every job across pages, and no more") {
     CHECK(f.requests == 3);
     CHECK(f.warnings.empty());
   }
-  SUBCASE("an exact multiple of the page size costs one empty page") {
+  SUBCASE("pages ask for one more than page_size: an exact multiple costs no empty page") {
     api.repos[kRepo] = many(200);
     const RepositoryFetch f = fetch_repository(api, kRepo, 100, {});
     CHECK(f.jobs.size() == 200);
+    CHECK(f.requests == 2);  // 101 + 99
+  }
+  SUBCASE("a multiple of page_size + 1 ends on an empty page") {
+    api.repos[kRepo] = many(202);
+    const RepositoryFetch f = fetch_repository(api, kRepo, 100, {});
+    CHECK(f.jobs.size() == 202);
     CHECK(f.requests == 3);
   }
   SUBCASE("a total that claims every page is the last skips nothing") {
@@ -113,7 +119,7 @@ TEST_CASE("the pager reads every job across pages, and no more") {
     api.ignore_offset = true;
     const RepositoryFetch f = fetch_repository(api, kRepo, 100, {});
     CHECK(f.ok);
-    CHECK(f.jobs.size() == 100);
+    CHECK(f.jobs.size() == 101);
     CHECK(f.requests == 2);
     CHECK(f.warnings.size() == 2);
   }
@@ -236,7 +242,7 @@ TEST_CASE("a poll cycle: failures keep the last good data; histogram counts surv
   CycleReport r = poller.run_cycle({});
   CHECK(r.failed == 0);
   CHECK(r.jobs == 33);
-  CHECK(r.requests == 4 + 1);
+  CHECK(r.requests == 3 + 1);  // 11 + 11 + 8, and 3
   auto s = poller.snapshot();
   CHECK(s->up);
   REQUIRE(s->repositories.size() == 2);

@@ -1,0 +1,61 @@
+// load_config_text over arbitrary TOML, with and without the credentials in the environment.
+#include <string>
+
+#include "config/config_loader.h"
+#include "fuzz_check.h"
+
+namespace {
+
+// A directory that does not exist: relative *_file paths resolve into it and are never found.
+const std::string kPath = "/nonexistent-swr-fuzz/config.toml";
+
+std::optional<std::string> credentials(const std::string& name) {
+  if (name == "HUAWEICLOUD_SDK_AK") return "FUZZACCESSKEY";
+  if (name == "HUAWEICLOUD_SDK_SK") return "fuzz-secret-key";
+  if (name == "SWR_EXPORTER_PASSWORD") return "fuzz-password";
+  return std::nullopt;
+}
+
+std::optional<std::string> nothing(const std::string&) { return std::nullopt; }
+
+void check(const swr::config::LoadResult& result, std::string_view text) {
+  FUZZ_CHECK(result.config.has_value() != result.error.has_value());
+  if (result.error) {
+    const swr::config::ConfigError& error = *result.error;
+    FUZZ_CHECK(error.file == kPath);
+    FUZZ_CHECK(!error.message.empty());
+    FUZZ_CHECK(error.line >= 0 && error.column >= 0);
+    // A line the file has, or one past its end (an unterminated construct).
+    std::size_t lines = 1;
+    for (const char c : text) lines += c == '\n';
+    FUZZ_CHECK(static_cast<std::size_t>(error.line) <= lines + 1);
+    FUZZ_CHECK(error.to_string().starts_with(kPath + ":"));
+    return;
+  }
+  const swr::config::Config& config = *result.config;
+  FUZZ_CHECK(!config.huaweicloud.region.empty());
+  FUZZ_CHECK(!config.huaweicloud.swr_endpoint.empty());
+  FUZZ_CHECK(!config.huaweicloud.iam_endpoint.empty());
+  FUZZ_CHECK(config.scrape.page_size >= 1 && config.scrape.page_size <= 1000);
+  FUZZ_CHECK(config.scrape.concurrency >= 1 && config.scrape.concurrency <= 64);
+  FUZZ_CHECK(config.scrape.interval.count() > 0 && config.scrape.timeout.count() > 0);
+  FUZZ_CHECK(!config.metrics.duration_buckets.empty());
+  for (std::size_t i = 1; i < config.metrics.duration_buckets.size(); ++i) {
+    FUZZ_CHECK(config.metrics.duration_buckets[i - 1] < config.metrics.duration_buckets[i]);
+  }
+  FUZZ_CHECK(!config.targets.empty());
+  for (const swr::config::Target& target : config.targets) {
+    FUZZ_CHECK(!target.organization.empty());
+    FUZZ_CHECK(!target.repositories.empty());
+    for (const std::string& repository : target.repositories) FUZZ_CHECK(!repository.empty());
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = swr::fuzz::as_text(data, size);
+  check(swr::config::load_config_text(text, kPath, credentials), text);
+  check(swr::config::load_config_text(text, kPath, nothing), text);
+  return 0;
+}
