@@ -1,19 +1,16 @@
 #include "metrics/exposition.h"
 
-#include <prometheus/text_serializer.h>
 #include <zlib.h>
 
-#include <sstream>
-
 #include "metrics/snapshot_families.h"
+#include "metrics/text_format.h"
 
 namespace swr::metrics {
 
 std::string render_text(const std::vector<prometheus::MetricFamily>& families) {
-  std::ostringstream out;
-  out.imbue(std::locale::classic());
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
+  std::string out;
+  append_text(out, families);
+  return out;
 }
 
 std::string gzip(std::string_view data) {

@@ -1,14 +1,17 @@
 // Metric families from a snapshot: names, labels, help texts, and the rendered bytes.
 #include <doctest/doctest.h>
+#include <prometheus/text_serializer.h>
 #include <zlib.h>
 
 #include <locale>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "metrics/api_metrics.h"
 #include "metrics/exposition.h"
 #include "metrics/snapshot_families.h"
+#include "metrics/text_format.h"
 
 using namespace swr;
 using namespace swr::collect;
@@ -188,4 +191,45 @@ TEST_CASE("the exposition cache: cycle part rendered once, live part per scrape,
   CHECK(again.text == after.text);
   CHECK(again.gzip == after.gzip);
   CHECK(live_calls == 2);
+}
+
+TEST_CASE("our text writer gives the samples prometheus-cpp's TextSerializer gives") {
+  metrics::ApiMetrics api;
+  api.record_request("sync_job", "200", 0.123);
+  api.record_request("token", "network", 12.5);
+  api.set_token_expiry(1.7e9 + 0.25);
+  std::vector<prometheus::MetricFamily> families = metrics::snapshot_families(sample_snapshot());
+  for (auto& f : api.collect()) families.push_back(std::move(f));
+  families.push_back(metrics::build_info_family("0.1.0", "a\"b\\c\nd"));
+  std::ostringstream reference;
+  prometheus::TextSerializer().Serialize(reference, families);
+  const std::string ours = metrics::render_text(families);
+  // Same lines, in the same order; numbers may differ only in spelling (1e+05 vs 100000).
+  std::istringstream a(reference.str()), b(ours);
+  std::string la, lb;
+  int lines = 0;
+  while (std::getline(a, la)) {
+    REQUIRE(std::getline(b, lb));
+    ++lines;
+    CAPTURE(la);
+    CAPTURE(lb);
+    const auto space_a = la.rfind(' '), space_b = lb.rfind(' ');
+    if (la.starts_with("#")) {
+      CHECK(la == lb);
+      continue;
+    }
+    CHECK(la.substr(0, space_a) == lb.substr(0, space_b));
+    CHECK(std::stod(la.substr(space_a + 1)) == std::stod(lb.substr(space_b + 1)));
+  }
+  CHECK_FALSE(std::getline(b, lb));
+  CHECK(lines > 40);
+  std::string n;
+  for (const double v : {0.0, 3.0, -2.0, 1.25, 1700000200.5, 1e20, 0.1, 1e-7}) {
+    n.clear();
+    metrics::append_number(n, v);
+    CHECK(std::stod(n) == v);
+  }
+  n.clear();
+  metrics::append_number(n, 7200);
+  CHECK(n == "7200");
 }
