@@ -36,7 +36,14 @@ ExpositionCache::ExpositionCache(LiveFamilies live, std::chrono::milliseconds li
       cycle_gzip_(std::make_shared<std::string>()) {}
 
 void ExpositionCache::publish(const collect::Snapshot& snapshot) {
-  auto text = std::make_shared<const std::string>(render_text(snapshot_families(snapshot)));
+  // One family at a time: the label strings of all of them never exist at once.
+  auto rendered = std::make_shared<std::string>();
+  std::vector<prometheus::MetricFamily> one(1);
+  each_snapshot_family(snapshot, [&](prometheus::MetricFamily&& family) {
+    one[0] = std::move(family);
+    append_text(*rendered, one);
+  });
+  std::shared_ptr<const std::string> text = std::move(rendered);
   auto compressed = std::make_shared<const std::string>(gzip(*text));
   std::lock_guard lock(mutex_);
   cycle_text_ = std::move(text);

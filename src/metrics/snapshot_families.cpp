@@ -174,16 +174,21 @@ const std::vector<FamilySpec>& table() {
 
 }  // namespace
 
-std::vector<prometheus::MetricFamily> snapshot_families(const collect::Snapshot& snapshot) {
-  std::vector<MetricFamily> families;
+void each_snapshot_family(const collect::Snapshot& snapshot,
+                          const std::function<void(prometheus::MetricFamily&&)>& take) {
   for (const FamilySpec& spec : table()) {
     MetricFamily family;
     family.name = spec.name;
     family.help = std::string(spec.help) + (spec.from_poll ? kFromPoll : "") + ".";
     family.type = spec.type;
     spec.generate(snapshot, family.metric);
-    families.push_back(std::move(family));
+    take(std::move(family));
   }
+}
+
+std::vector<prometheus::MetricFamily> snapshot_families(const collect::Snapshot& snapshot) {
+  std::vector<MetricFamily> families;
+  each_snapshot_family(snapshot, [&](MetricFamily&& f) { families.push_back(std::move(f)); });
   return families;
 }
 
