@@ -1,6 +1,9 @@
 #include "sim_server.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <fstream>
@@ -56,6 +59,13 @@ SimServer::SimServer(SimConfig config, Clock clock) {
       std::make_unique<SimState>(std::move(config), std::move(clock), identity, std::move(world));
   server_ = std::make_unique<httplib::Server>();
   httplib::Server& server = *server_;
+  // httplib writes headers and body apart; without TCP_NODELAY (inherited by accepted sockets)
+  // Nagle and the client's delayed ACK add 40 ms to every answer.
+  server.set_socket_options([](socket_t sock) {
+    const int one = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  });
   SimState& state = *state_;
 
   server.new_task_queue = [] { return new httplib::ThreadPool(32); };
