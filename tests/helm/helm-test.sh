@@ -6,9 +6,13 @@
 #                expected kinds, and nothing else
 #   config       the rendered config.toml passes `swr-sync-exporter --check-config`, run as the
 #                pod would run it: in a chroot holding the ConfigMap and the Secret at the
-#                Deployment's mount paths, with its args, env, user, group and fsGroup; and
-#                fails when a secret file or variable is missing
-#   security     the Deployment's hardening, probes, ports, labels; no default resource limits
+#                workload's (Deployment's or StatefulSet's) mount paths, with its args ($(VAR)
+#                expanded as the kubelet does), env, user, group and fsGroup; and fails when a
+#                secret file or variable is missing; a shard pod starts as its shard
+#   security     the pod's hardening, probes, ports, labels; no default resource limits
+#   sharding     shards: 1 renders the Deployment; shards: 3 a StatefulSet of 3 pods (Parallel),
+#                its headless Service, the same pod as the Deployment's plus the shard flags
+#                from the pod-index label; the ServiceMonitor scrapes each pod once; limits
 #   checksum     checksum/config follows config.toml, and only it; checksum/secret the Secret
 #   secrets      no secret value (plain or base64) outside the Secret; config.toml only names
 #                files; env vars come from secretKeyRef
@@ -78,8 +82,11 @@ render() {
 q() { local f="$1"; shift; jq -r "$@" "$f"; }
 # jq as a test: true when the filter's result is neither false nor null.
 jqt() { jq -e "$@" >/dev/null; }
-deployment='.[] | select(.kind == "Deployment")'
-container="$deployment | .spec.template.spec.containers[0]"
+# The exporter's workload: the Deployment, or with shards > 1 the StatefulSet.
+workload='.[] | select(.kind == "Deployment" or .kind == "StatefulSet")'
+container="$workload | .spec.template.spec.containers[0]"
+# The Service users scrape (not the StatefulSet's headless one).
+service='.[] | select(.kind == "Service" and .metadata.labels["swr-sync-exporter/service"] != "headless")'
 
 # --- lint ---------------------------------------------------------------------------------
 check_lint() {
@@ -100,6 +107,7 @@ expected_kinds() {
   case "$(name_of "$1")" in
     values-defaults | values-aksk-env | values-token) echo "$base Secret" ;;
     values-existing-secret-password) echo "$base" ;;
+    values-sharded) echo "ConfigMap StatefulSet Service Service ServiceAccount Secret ServiceMonitor" ;;
     values-monitoring)
       local kinds="$base ServiceMonitor"
       chart_has_rules && kinds+=" PrometheusRule"
@@ -147,6 +155,9 @@ secret_value() {  # json secret_name key
   fi
 }
 
+# The ordinal of the StatefulSet pod build_pod_root lays out (its label apps.kubernetes.io/pod-index).
+pod_index=0
+
 # Lays out in $root what the pod's container sees: every configMap and secret volume at its
 # mountPath, files owned and moded as the kubelet makes them (group fsGroup, +0440 read-only).
 # Writes the container's environment to $root.env, its args to $root.args, and its
@@ -156,17 +167,17 @@ build_pod_root() {  # json root
   mkdir -p "$root"
   local uid gid fsgroup
   uid="$(q "$json" "$container | .securityContext.runAsUser // empty")"
-  [[ -n "$uid" ]] || uid="$(q "$json" "$deployment | .spec.template.spec.securityContext.runAsUser")"
+  [[ -n "$uid" ]] || uid="$(q "$json" "$workload | .spec.template.spec.securityContext.runAsUser")"
   gid="$(q "$json" "$container | .securityContext.runAsGroup // empty")"
-  [[ -n "$gid" ]] || gid="$(q "$json" "$deployment | .spec.template.spec.securityContext.runAsGroup")"
-  fsgroup="$(q "$json" "$deployment | .spec.template.spec.securityContext.fsGroup // empty")"
+  [[ -n "$gid" ]] || gid="$(q "$json" "$workload | .spec.template.spec.securityContext.runAsGroup")"
+  fsgroup="$(q "$json" "$workload | .spec.template.spec.securityContext.fsGroup // empty")"
   echo "$uid:$gid:$fsgroup" >"$root.user"
 
   local mounts
   mounts="$(q "$json" "$container | .volumeMounts[] | [.name, .mountPath] | @tsv")"
   while IFS=$'\t' read -r volume mount_path; do
     local spec kind
-    spec="$(q "$json" --arg v "$volume" "$deployment | .spec.template.spec.volumes[] | select(.name == \$v)" -c)"
+    spec="$(q "$json" --arg v "$volume" "$workload | .spec.template.spec.volumes[] | select(.name == \$v)" -c)"
     kind="$(jq -r 'if .configMap then "configMap" elif .secret then "secret" else "other" end' <<<"$spec")"
     local dir="$root$mount_path"
     mkdir -p "$dir"
@@ -202,13 +213,30 @@ build_pod_root() {  # json root
 
   : >"$root.env"
   local envs
-  envs="$(q "$json" "$container | .env // [] | .[] | [.name, (.value // \"\"), (.valueFrom.secretKeyRef.name // \"\"), (.valueFrom.secretKeyRef.key // \"\")] | @tsv")"
-  while IFS=$'\t' read -r name value secret key; do
+  local -A env_values=()
+  envs="$(q "$json" "$container | .env // [] | .[] | [.name, (.value // \"\"), (.valueFrom.secretKeyRef.name // \"\"), (.valueFrom.secretKeyRef.key // \"\"), (.valueFrom.fieldRef.fieldPath // \"\")] | join(\"\\u001f\")")"
+  # Unit-separated: a tab, being whitespace to read, would merge the empty fields.
+  while IFS=$'\x1f' read -r name value secret key field; do
     [[ -n "$name" ]] || continue
     if [[ -n "$secret" ]]; then value="$(secret_value "$json" "$secret" "$key")"; fi
+    if [[ -n "$field" ]]; then
+      # The downward API; the StatefulSet controller labels pod N apps.kubernetes.io/pod-index=N.
+      [[ "$field" == "metadata.labels['apps.kubernetes.io/pod-index']" ]] ||
+        { echo "env $name: fieldRef $field is not simulated" >&2; return 1; }
+      [[ "$(q "$json" "$workload | .kind")" == StatefulSet ]] ||
+        { echo "env $name: only a StatefulSet's pods carry the pod-index label" >&2; return 1; }
+      value="$pod_index"
+    fi
+    env_values[$name]="$value"
     printf '%s=%s\0' "$name" "$value" >>"$root.env"
   done <<<"$envs"
-  q "$json" "$container | .args[]" >"$root.args"
+  # The kubelet expands $(NAME) in args to the value of the container's variable NAME.
+  local arg
+  : >"$root.args"
+  while IFS= read -r arg; do
+    for name in "${!env_values[@]}"; do arg="${arg//"\$($name)"/"${env_values[$name]}"}"; done
+    printf '%s\n' "$arg" >>"$root.args"
+  done < <(q "$json" "$container | .args[]")
 }
 
 # Runs the exporter with the container's args and env plus EXTRA_ARGS, chrooted into $root as
@@ -219,13 +247,16 @@ run_in_pod_root() {  # root extra_args...
   local uid gid fsgroup
   IFS=: read -r uid gid fsgroup <"$root.user"
   mkdir -p "$root/usr" "$root/dev" "$root/tmp"
-  for link in bin sbin lib lib64; do [[ -e "$root/$link" ]] || ln -s "usr/$link" "$root/$link"; done
+  for link in bin sbin lib lib64; do [[ -e "$root/$link" || -L "$root/$link" ]] || ln -s "usr/$link" "$root/$link"; done
   install -m 0755 "$exporter" "$root/swr-sync-exporter"
   local args=()
   mapfile -t args <"$root.args"
   local env=()
   mapfile -d '' -t env <"$root.env"
-  unshare --mount --propagation private -- bash -c '
+  # run_timeout=SECONDS: SIGTERM after that long (unshare, chroot and env exec the exporter).
+  local wrap=()
+  [[ -n "${run_timeout:-}" ]] && wrap=(timeout "$run_timeout")
+  "${wrap[@]}" unshare --mount --propagation private -- bash -c '
     set -e
     root="$1"; user="$2"; groups="$3"; shift 3
     mount --bind /usr "$root/usr"
@@ -244,7 +275,34 @@ check_config() {
     n="$(name_of "$v")"
     render "$v" "$n" 2>/dev/null || { bad "$n: render"; continue; }
     root="$work/root-$n"
+    local kind replicas
+    kind="$(q "$work/$n.json" "$workload | .kind")"
+    replicas="$(q "$work/$n.json" "$workload | .spec.replicas")"
+    # A StatefulSet's last pod: the highest ordinal is the one a wrong total would refuse.
+    pod_index=0
+    [[ "$kind" == StatefulSet ]] && pod_index=$((replicas - 1))
     build_pod_root "$work/$n.json" "$root" || { bad "$n: pod layout"; continue; }
+    expect "$n: no \$(VAR) left in the args once expanded" bash -c '! grep -q "\$(" "$1"' _ "$root.args"
+    if [[ "$kind" == StatefulSet ]]; then
+      # --check-config reads only the file; a real start also applies --shard/--total-shards
+      # and logs them before it calls any API. Stopped after 3 s (SIGTERM), whatever it does.
+      out="$(run_timeout=3 run_in_pod_root "$root" --once 2>&1 || true)"
+      if grep -qE "msg=\"?starting\"? .*shard=$pod_index total_shards=$replicas" <<<"$out"; then
+        ok "$n: pod $pod_index of $replicas starts as shard=$pod_index total_shards=$replicas"
+      else
+        bad "$n: pod $pod_index does not start as shard $pod_index of $replicas: $out"
+      fi
+      # Without the pod-index label (Kubernetes < 1.28) the variable is empty: the pod must
+      # refuse to start, not poll as some default shard.
+      local rc=0
+      pod_index="" build_pod_root "$work/$n.json" "$root.nolabel" &&
+        out="$(run_timeout=3 run_in_pod_root "$root.nolabel" 2>&1)" || rc=$?
+      if [[ $rc -eq 2 ]] && grep -q -- '--shard' <<<"$out"; then
+        ok "$n: without the pod-index label the pod exits 2: $out"
+      else
+        bad "$n: without the pod-index label: exit $rc, $out"
+      fi
+    fi
     if out="$(run_in_pod_root "$root" --check-config 2>&1)"; then
       ok "$n: --check-config passes in the pod's layout, as uid:gid $(cut -d: -f1,2 <"$root.user")"
       [[ -n "$out" ]] && sed 's/^/      /' <<<"$out"
@@ -284,7 +342,7 @@ check_security() {
     n="$(name_of "$v")"
     render "$v" "$n" 2>/dev/null || { bad "$n: render"; continue; }
     j="$work/$n.json"
-    local pod_sc="$deployment | .spec.template.spec.securityContext"
+    local pod_sc="$workload | .spec.template.spec.securityContext"
     local sc="$container | .securityContext"
     expect "$n: pod runAsNonRoot, non-zero uid" \
       jqt "$pod_sc | .runAsNonRoot == true and .runAsUser > 0 and .runAsGroup > 0" "$j"
@@ -296,13 +354,13 @@ check_security() {
                and .privileged != true and .runAsNonRoot == true
                and .seccompProfile.type == \"RuntimeDefault\"" "$j"
     expect "$n: no service account token in the pod" \
-      jqt "$deployment | .spec.template.spec.automountServiceAccountToken == false" "$j"
+      jqt "$workload | .spec.template.spec.automountServiceAccountToken == false" "$j"
     expect "$n: liveness /-/healthy and readiness /-/ready on port http" \
       jqt "$container | .livenessProbe.httpGet == {path: \"/-/healthy\", port: \"http\"}
                and .readinessProbe.httpGet == {path: \"/-/ready\", port: \"http\"}" "$j"
     expect "$n: container port 10220 named http; Service port 10220 named http -> http" \
       jqt "($container | .ports == [{name: \"http\", containerPort: 10220, protocol: \"TCP\"}])
-             and (.[] | select(.kind == \"Service\") | .spec.ports
+             and ($service | .spec.ports
                   == [{name: \"http\", port: 10220, targetPort: \"http\", protocol: \"TCP\"}])" \
       "$j"
     expect "$n: args name the config, listen on :10220, log level and format from values" \
@@ -317,11 +375,11 @@ check_security() {
       jqt '[.[] | .metadata.labels | has("app.kubernetes.io/name") and
                has("app.kubernetes.io/instance") and has("app.kubernetes.io/version") and
                has("app.kubernetes.io/managed-by") and has("helm.sh/chart")] | all' "$j"
-    expect "$n: Service selects the pod template's labels" \
-      jqt "(.[] | select(.kind == \"Service\") | .spec.selector) as \$s
-               | ($deployment | .spec.template.metadata.labels) as \$l
-               | (\$s | to_entries | all(\$l[.key] == .value))
-               and (\$s == ($deployment | .spec.selector.matchLabels))" "$j"
+    expect "$n: every Service selects the pod template's labels" \
+      jqt "($workload | .spec.template.metadata.labels) as \$l
+               | ($workload | .spec.selector.matchLabels) as \$m
+               | [.[] | select(.kind == \"Service\") | .spec.selector
+                  | (to_entries | all(\$l[.key] == .value)) and . == \$m] | length > 0 and all" "$j"
   done
   local j="$work/values-defaults.json"
   expect "values-defaults: no resource limits (nor requests) by default" \
@@ -341,13 +399,14 @@ yq_get() {  # values_file path default: a value of a values file
 export NM="$node_modules"
 
 # --- checksum -----------------------------------------------------------------------------
-annotation() { q "$1" "$deployment | .spec.template.metadata.annotations[\"$2\"] // \"\""; }
+annotation() { q "$1" "$workload | .spec.template.metadata.annotations[\"$2\"] // \"\""; }
 check_checksum() {
   local v="$here/values-defaults.yaml"
   render "$v" base 2>/dev/null
   render "$v" interval --set scrape.interval=2m 2>/dev/null
   render "$v" target --set 'targets[0].repositories={app1}' 2>/dev/null
   render "$v" loglevel --set log.level=debug 2>/dev/null
+  render "$v" discovery --set discovery.interval=1h 2>/dev/null
   render "$v" secret --set credentials.secretKey=SENTINEL-SK-rotated 2>/dev/null
   local base
   base="$(annotation "$work/base.json" checksum/config)"
@@ -360,6 +419,8 @@ check_checksum() {
     test "$(annotation "$work/interval.json" checksum/config)" != "$base"
   expect "checksum/config changes with the targets" \
     test "$(annotation "$work/target.json" checksum/config)" != "$base"
+  expect "checksum/config changes with discovery.interval" \
+    test "$(annotation "$work/discovery.json" checksum/config)" != "$base"
   expect "checksum/config stays with log.level (an arg, not config)" \
     test "$(annotation "$work/loglevel.json" checksum/config)" == "$base"
   expect "checksum/config stays when only the secret changes" \
@@ -404,12 +465,12 @@ check_secrets() {
   expect "values-existing-secret-password: the chart makes no Secret" \
     jqt '[.[] | select(.kind == "Secret")] | length == 0' "$work/values-existing-secret-password.json"
   expect "values-existing-secret-password: the pod reads key iam-password of swr-credentials" \
-    jqt "$deployment | .spec.template.spec.volumes[] | select(.secret)
+    jqt "$workload | .spec.template.spec.volumes[] | select(.secret)
              | .secret.secretName == \"swr-credentials\" and .secret.items == [{key: \"iam-password\", path: \"password\"}]" \
     "$work/values-existing-secret-password.json"
   expect "values-aksk-env: AK/SK as HUAWEICLOUD_SDK_AK/SK, no credentials volume" \
     jqt "($container | [.env[].name] == [\"HUAWEICLOUD_SDK_AK\", \"HUAWEICLOUD_SDK_SK\"])
-           and ($deployment | [.spec.template.spec.volumes[] | select(.secret)] | length == 0)" \
+           and ($workload | [.spec.template.spec.volumes[] | select(.secret)] | length == 0)" \
     "$work/values-aksk-env.json"
 }
 
@@ -488,6 +549,82 @@ check_chart_files() {
   fi
 }
 
+# --- sharding -----------------------------------------------------------------------------
+check_sharding() {
+  local v="$here/values-sharded.yaml" j="$work/values-sharded.json"
+  render "$v" values-sharded 2>/dev/null || { bad "values-sharded: render"; return; }
+  render "$v" unsharded --set shards=1 2>/dev/null || { bad "shards=1: render"; return; }
+  render "$here/values-defaults.yaml" defaults 2>/dev/null || { bad "values-defaults: render"; return; }
+  local sts='.[] | select(.kind == "StatefulSet")' headless
+  headless="$(q "$j" '.[] | select(.kind == "Service" and .metadata.labels["swr-sync-exporter/service"] == "headless") | .metadata.name')"
+
+  expect "shards=3: a StatefulSet of 3 replicas, podManagementPolicy Parallel, and no Deployment" \
+    jqt "([.[] | select(.kind == \"Deployment\")] | length == 0)
+           and ([$sts] | length == 1)
+           and ($sts | .spec.replicas == 3 and .spec.podManagementPolicy == \"Parallel\")" "$j"
+  expect "shards=3: the StatefulSet's serviceName is a headless Service ($headless) selecting its pods" \
+    jqt --arg h "$headless" "($sts) as \$set | (.[] | select(.kind == \"Service\" and .metadata.name == \$h)
+             | .spec.clusterIP == \"None\" and .spec.selector == \$set.spec.selector.matchLabels)
+           and \$set.spec.serviceName == \$h" "$j"
+  expect "shards=3: args end with --shard=\$(SWR_EXPORTER_SHARD_ORDINAL) --total-shards=3" \
+    jqt "$container | .args[5:] == [\"--shard=\$(SWR_EXPORTER_SHARD_ORDINAL)\", \"--total-shards=3\"]" "$j"
+  expect "shards=3: SWR_EXPORTER_SHARD_ORDINAL from the pod label apps.kubernetes.io/pod-index" \
+    jqt "$container | .env == [{name: \"SWR_EXPORTER_SHARD_ORDINAL\", valueFrom: {fieldRef:
+             {fieldPath: \"metadata.labels['apps.kubernetes.io/pod-index']\"}}}]" "$j"
+  # Pod N, as the kubelet expands its args: --shard=N, N from 0 to 2.
+  local i shards=()
+  for i in 0 1 2; do
+    shards+=("$(q "$j" --arg i "$i" "$container | [.args[] | gsub(\"\\\\$\\\\(SWR_EXPORTER_SHARD_ORDINAL\\\\)\"; \$i)]
+                   | map(select(startswith(\"--shard=\") or startswith(\"--total-shards=\"))) | join(\" \")")")
+  done
+  expect "shards=3: pods 0, 1, 2 run as --shard=0/1/2 --total-shards=3 (${shards[*]})" \
+    test "${shards[*]}" == "--shard=0 --total-shards=3 --shard=1 --total-shards=3 --shard=2 --total-shards=3"
+  # One pod spec for both workloads: the StatefulSet's pod is the Deployment's (same values,
+  # shards=1) plus the shard args and env.
+  expect "shards=3: the pod template is the Deployment's plus the shard args and env" \
+    jqt --slurpfile u "$work/unsharded.json" "
+        def strip: .spec.template | .spec.containers[0] |= (.args |= map(select(test(\"^--(shard|total-shards)=\") | not))
+                                                    | del(.env));
+        ($sts | strip) == (\$u[0][] | select(.kind == \"Deployment\") | strip)" "$j"
+  expect "shards=3: the ServiceMonitor selects the scraped Service and not the headless one" \
+    jqt '(.[] | select(.kind == "ServiceMonitor") | .spec.selector) as $sel
+         | [.[] | select(.kind == "Service") | .metadata.labels as $l
+            | select(($sel.matchLabels | to_entries | all($l[.key] == .value))
+                     and ($sel.matchExpressions // [] | all(.key as $k | if .operator == "DoesNotExist" then ($l | has($k) | not)
+                                                           else error("operator \(.operator) not simulated") end)))
+            | .spec.clusterIP // "" ] == [""]' "$j"
+  expect "shards=3: config.toml has no [sharding] (each pod takes its shard from args)" \
+    jqt '.[] | select(.kind == "ConfigMap" and (.data | has("config.toml"))) | .data["config.toml"] | test("sharding") | not' "$j"
+  for f in unsharded defaults; do
+    expect "$f (shards=1): a Deployment, no StatefulSet, no headless Service, no shard flags" \
+      jqt "([.[] | select(.kind == \"Deployment\")] | length == 1) and ([$sts] | length == 0)
+             and ([.[] | select(.kind == \"Service\")] | length == 1)
+             and ($container | [.args[] | select(test(\"shard\"))] | length == 0)
+             and ($container | [.env // [] | .[] | select(.name == \"SWR_EXPORTER_SHARD_ORDINAL\")] | length == 0)" \
+      "$work/$f.json"
+  done
+  # config.toml from the new values: targets without repositories, no targets, discovery, scrape.
+  local toml
+  toml="$(q "$j" '.[] | select(.kind == "ConfigMap" and (.data | has("config.toml"))) | .data["config.toml"]')"
+  expect "values-sharded: config.toml renders discovery and the new scrape keys" \
+    grep -qzF $'max_requests_per_second = 2.5\nfull_resync_interval = "6h"' <<<"$toml"
+  expect "values-sharded: [discovery] with include, exclude, interval, only_with_sync_rules" \
+    grep -qzF $'[discovery]\ninclude = "^team-a/(svc|app)-[0-9]+$"\nexclude = "-tmp$"\ninterval = "30m"\nonly_with_sync_rules = true' <<<"$toml"
+  expect "values-sharded: a target without repositories has no repositories key" \
+    grep -qzF $'[[targets]]\norganization = "team-a"\n\n[[targets]]\norganization = "team-b"\nrepositories = ["app1","team/app2"]' <<<"$toml"
+  render "$here/values-defaults.yaml" alltargets --set targets=null 2>/dev/null ||
+    bad "no targets: render"
+  expect "no targets: config.toml has no [[targets]] (every organization)" \
+    jqt '.[] | select(.kind == "ConfigMap" and (.data | has("config.toml"))) | .data["config.toml"] | test("targets") | not' \
+    "$work/alltargets.json"
+  local dtoml
+  dtoml="$(q "$work/defaults.json" '.[] | select(.kind == "ConfigMap" and (.data | has("config.toml"))) | .data["config.toml"]')"
+  expect "values-defaults: the exporter's defaults (10 requests/s, full resync 1h, discovery 10m, no filters)" \
+    grep -qzF $'max_requests_per_second = 10\nfull_resync_interval = "1h"\n\n[metrics]' <<<"$dtoml"
+  expect "values-defaults: [discovery] interval 10m, only_with_sync_rules false, no include/exclude" \
+    grep -qzF $'[discovery]\ninterval = "10m"\nonly_with_sync_rules = false\n' <<<"$dtoml"
+}
+
 # --- bad-values ---------------------------------------------------------------------------
 expect_render_failure() {  # description regex helm-args...
   local what="$1" pattern="$2" out
@@ -502,13 +639,26 @@ expect_render_failure() {  # description regex helm-args...
 }
 check_bad_values() {
   local d="$here/values-defaults.yaml"
-  expect_render_failure "the bare defaults (no targets)" "targets is empty"
+  expect_render_failure "the bare defaults (no credentials)" "credentials.accessKey is empty"
   expect_render_failure "no credentials" "credentials.accessKey is empty" \
     --set 'targets[0].organization=a,targets[0].repositories={r}'
   expect_render_failure "an unknown auth method (schema)" "auth.method" -f "$d" --set auth.method=oauth
   expect_render_failure "a misspelt key (schema)" "Additional property scrap" -f "$d" --set scrap.interval=1m
-  expect_render_failure "a target without repositories (schema)" "repositories" -f "$d" \
-    --set 'targets[1].organization=b'
+  expect_render_failure "a target without organization (schema)" "organization" -f "$d" \
+    --set 'targets[1].repositories={r}'
+  printf 'targets:\n  - organization: a\n    repositories: []\n' >"$work/empty-repositories.yaml"
+  expect_render_failure "a target with an empty repositories list (schema)" "repositories" \
+    -f "$d" -f "$work/empty-repositories.yaml"
+  expect_render_failure "a bad discovery.interval (schema)" "interval" -f "$d" \
+    --set-string discovery.interval=10
+  expect_render_failure "scrape.maxRequestsPerSecond 0 (schema)" "maxRequestsPerSecond" -f "$d" \
+    --set scrape.maxRequestsPerSecond=0
+  expect_render_failure "shards 0 (schema)" "shards" -f "$d" --set shards=0
+  expect_render_failure "shards as a string (schema)" "shards" -f "$d" --set-string shards=3
+  expect_render_failure "shards 3 with replicaCount 2" "leave replicaCount at 1" -f "$d" \
+    --set shards=3,replicaCount=2
+  expect_render_failure "shards 3 on Kubernetes 1.27" "needs Kubernetes 1.28 or later" -f "$d" \
+    --set shards=3 --kube-version 1.27.3
   expect_render_failure "a duration without unit (schema)" "interval" -f "$d" --set-string scrape.interval=60
   expect_render_failure "token auth with mountAs env" "mountAs=env does not work" -f "$d" \
     --set auth.method=token,credentials.token=t,credentials.mountAs=env
@@ -529,6 +679,7 @@ case "$check" in
   checksum) check_checksum ;;
   secrets) check_secrets ;;
   chart-files) check_chart_files ;;
+  sharding) check_sharding ;;
   bad-values) check_bad_values ;;
   *) echo "unknown check $check" >&2; exit 2 ;;
 esac

@@ -79,8 +79,14 @@ Secret, file the name under credentials.mountPath, env the variable the exporter
 
 {{/* Stops the render on values that cannot work, with what to set instead. */}}
 {{- define "swr-sync-exporter.validate" -}}
-{{- if not .Values.targets }}
-{{- fail "targets is empty: list at least one {organization, repositories} to watch" }}
+{{- $shards := int .Values.shards }}
+{{- if gt $shards 1 }}
+{{- if gt (int .Values.replicaCount) 1 }}
+{{- fail (printf "replicaCount=%d with shards=%d: a sharded exporter runs one pod per shard; leave replicaCount at 1" (int .Values.replicaCount) $shards) }}
+{{- end }}
+{{- if semverCompare "<1.28.0-0" .Capabilities.KubeVersion.Version }}
+{{- fail (printf "shards=%d needs Kubernetes 1.28 or later (the pod label apps.kubernetes.io/pod-index gives each pod its shard); this cluster is %s" $shards .Capabilities.KubeVersion.Version) }}
+{{- end }}
 {{- end }}
 {{- if and (eq .Values.auth.method "token") (eq .Values.credentials.mountAs "env") }}
 {{- fail "credentials.mountAs=env does not work with auth.method=token: the exporter reads the token from a file" }}
@@ -138,14 +144,168 @@ interval = {{ .Values.scrape.interval | toJson }}
 timeout = {{ .Values.scrape.timeout | toJson }}
 page_size = {{ .Values.scrape.pageSize | int }}
 concurrency = {{ .Values.scrape.concurrency | int }}
+max_requests_per_second = {{ .Values.scrape.maxRequestsPerSecond | toJson }}
+full_resync_interval = {{ .Values.scrape.fullResyncInterval | toJson }}
 
 [metrics]
 duration_buckets = {{ .Values.metrics.durationBuckets | toJson }}
 duration_labels = {{ .Values.metrics.durationLabels | toJson }}
+
+[discovery]
+{{- with .Values.discovery.include }}
+include = {{ toJson . }}
+{{- end }}
+{{- with .Values.discovery.exclude }}
+exclude = {{ toJson . }}
+{{- end }}
+interval = {{ .Values.discovery.interval | toJson }}
+only_with_sync_rules = {{ .Values.discovery.onlyWithSyncRules }}
 {{- range .Values.targets }}
 
 [[targets]]
 organization = {{ .organization | toJson }}
+{{- if hasKey . "repositories" }}
 repositories = {{ .repositories | toJson }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The pod template, shared by the Deployment (shards: 1) and the StatefulSet (shards > 1). With
+shards > 1 each pod reads its ordinal from the label apps.kubernetes.io/pod-index (Kubernetes
+1.28+) through the downward API and passes it as --shard=$(SWR_EXPORTER_SHARD_ORDINAL): the
+kubelet expands $(VAR) in args, so no shell is needed.
+*/}}
+{{- define "swr-sync-exporter.podTemplate" -}}
+{{- $items := include "swr-sync-exporter.credentialItems" . | fromJsonArray }}
+{{- $fileMode := eq .Values.credentials.mountAs "file" }}
+{{- $sharded := gt (int .Values.shards) 1 -}}
+metadata:
+  annotations:
+    checksum/config: {{ include "swr-sync-exporter.configToml" . | sha256sum }}
+    {{- if not .Values.credentials.existingSecret }}
+    checksum/secret: {{ include (print $.Template.BasePath "/secret.yaml") . | sha256sum }}
+    {{- end }}
+    {{- with .Values.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  labels:
+    {{- include "swr-sync-exporter.labels" . | nindent 4 }}
+    {{- with .Values.podLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  serviceAccountName: {{ include "swr-sync-exporter.serviceAccountName" . }}
+  automountServiceAccountToken: {{ .Values.serviceAccount.automountServiceAccountToken }}
+  {{- with .Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.priorityClassName }}
+  priorityClassName: {{ . }}
+  {{- end }}
+  securityContext:
+    {{- toYaml .Values.podSecurityContext | nindent 4 }}
+  containers:
+    - name: exporter
+      image: {{ include "swr-sync-exporter.image" . | quote }}
+      imagePullPolicy: {{ .Values.image.pullPolicy }}
+      args:
+        - --config=/etc/swr-sync-exporter/config.toml
+        - --web.listen-address=:10220
+        - --web.telemetry-path={{ .Values.web.telemetryPath }}
+        - --log.level={{ .Values.log.level }}
+        - --log.format={{ .Values.log.format }}
+        {{- if $sharded }}
+        - --shard=$(SWR_EXPORTER_SHARD_ORDINAL)
+        - --total-shards={{ int .Values.shards }}
+        {{- end }}
+        {{- range .Values.extraArgs }}
+        - {{ . | quote }}
+        {{- end }}
+      ports:
+        - name: http
+          containerPort: 10220
+          protocol: TCP
+      {{- if or $sharded (not $fileMode) .Values.extraEnv }}
+      env:
+        {{- if $sharded }}
+        # Set by the StatefulSet controller on each pod (Kubernetes 1.28+); empty before, and
+        # then the exporter refuses to start rather than every pod polling shard 0.
+        - name: SWR_EXPORTER_SHARD_ORDINAL
+          valueFrom:
+            fieldRef:
+              fieldPath: metadata.labels['apps.kubernetes.io/pod-index']
+        {{- end }}
+        {{- if not $fileMode }}
+        {{- range $items }}
+        - name: {{ .env }}
+          valueFrom:
+            secretKeyRef:
+              name: {{ include "swr-sync-exporter.secretName" $ }}
+              key: {{ .secretKey }}
+        {{- end }}
+        {{- end }}
+        {{- with .Values.extraEnv }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      {{- end }}
+      livenessProbe:
+        {{- toYaml .Values.livenessProbe | nindent 8 }}
+      readinessProbe:
+        {{- toYaml .Values.readinessProbe | nindent 8 }}
+      {{- with .Values.resources }}
+      resources:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      securityContext:
+        {{- toYaml .Values.securityContext | nindent 8 }}
+      volumeMounts:
+        - name: config
+          mountPath: /etc/swr-sync-exporter
+          readOnly: true
+        {{- if $fileMode }}
+        - name: credentials
+          mountPath: {{ .Values.credentials.mountPath }}
+          readOnly: true
+        {{- end }}
+        {{- with .Values.extraVolumeMounts }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+  volumes:
+    - name: config
+      configMap:
+        name: {{ include "swr-sync-exporter.fullname" . }}
+    {{- if $fileMode }}
+    - name: credentials
+      secret:
+        secretName: {{ include "swr-sync-exporter.secretName" . }}
+        # 0440: readable by the exporter's group (fsGroup) only.
+        defaultMode: 288
+        items:
+          {{- range $items }}
+          - key: {{ .secretKey }}
+            path: {{ .file }}
+          {{- end }}
+    {{- end }}
+    {{- with .Values.extraVolumes }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with .Values.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.affinity }}
+  affinity:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+
+{{/* The headless Service that governs the StatefulSet (shards > 1); the ServiceMonitor skips it. */}}
+{{- define "swr-sync-exporter.headlessServiceName" -}}
+{{- printf "%s-headless" (include "swr-sync-exporter.fullname" . | trunc 54 | trimSuffix "-") }}
 {{- end }}
