@@ -9,7 +9,7 @@ build_packages=(
   rapidjson-dev libtomlplusplus-dev doctest-dev
 )
 test_packages=(
-  clang clang-format prometheus prometheus-alertmanager curl jq
+  clang libclang-rt-14-dev clang-format prometheus prometheus-alertmanager curl jq
 )
 
 packages=("${build_packages[@]}")

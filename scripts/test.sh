@@ -4,4 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh -DSWR_WERROR=ON
-ctest --test-dir build --output-on-failure --timeout 600
+ctest --test-dir build --output-on-failure --timeout 1800
+# Sanitizer builds (clang): ASan+UBSan, then TSan, of the unit, sim and integration tests.
+./scripts/test-sanitizers.sh
+# Fuzz targets over their seed corpus and saved regressions (CTest label fuzz).
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j"$(nproc)"
+ctest --preset fuzz

@@ -54,7 +54,7 @@ RepositoryRef parse_ref(const rapidjson::Document& doc) {
 }
 
 void parse_body(const Request& req, rapidjson::Document& doc) {
-  doc.Parse(req.body.c_str(), req.body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(req.body.c_str(), req.body.size());
   if (doc.HasParseError()) throw std::invalid_argument("body is not valid JSON");
 }
 

@@ -131,7 +131,7 @@ struct PasswordRequest {
 
 std::string parse_password_request(const std::string& body, PasswordRequest& out) {
   rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return "The request body is not valid JSON.";
   const JsonValue* auth = object_member(doc, "auth");
   if (!auth) return "Invalid input for field 'auth'.";

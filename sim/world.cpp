@@ -246,7 +246,7 @@ WorldData generate_world(const GenerationParams& params, const Identity& identit
 
 WorldData parse_world_json(std::string_view text, const Identity& identity, std::int64_t now_us) {
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     throw WorldError("offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                      rapidjson::GetParseError_En(doc.GetParseError()));

@@ -123,11 +123,8 @@ class CurlTransport final : public Transport {
     const std::string url = request.base_url + request.target();
     std::unique_ptr<curl_slist, SlistDeleter> headers;
     for (const auto& [k, v] : request.headers) {
-      const std::string lower = [&] {
-        std::string out = k;
-        for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return out;
-      }();
+      std::string lower = k;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (lower == "host") continue;  // curl writes the same Host from the URL
       const std::string line = k + ": " + v;
       headers.reset(curl_slist_append(headers.release(), line.c_str()));

@@ -10,7 +10,7 @@ namespace swr::huaweicloud {
 namespace {
 
 bool parse(std::string_view body, rapidjson::Document& doc, NamesParse& out) {
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError()) {
     out.error = std::string("malformed JSON at byte ") + std::to_string(doc.GetErrorOffset()) +
                 ": " + rapidjson::GetParseError_En(doc.GetParseError());

@@ -35,19 +35,19 @@ std::string raw_excerpt(std::string_view body) {
 
 ApiErrorBody parse_error_body(std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (!doc.HasParseError()) {
     if (doc.IsObject()) {
       ApiErrorBody out{string_member(doc, "error_code"), string_member(doc, "error_msg")};
       if (out.code.empty()) {
-        const auto errors = doc.FindMember("errors");
+        auto errors = doc.FindMember("errors");
         if (errors != doc.MemberEnd() && errors->value.IsArray() && !errors->value.Empty()) {
           out.code = string_member(errors->value[0], "errorCode");
           out.message = string_member(errors->value[0], "errorMessage");
         }
       }
       if (out.code.empty()) {
-        const auto iam = doc.FindMember("error");
+        auto iam = doc.FindMember("error");
         if (iam != doc.MemberEnd() && iam->value.IsObject()) {
           out.code = string_member(iam->value, "code");
           out.message = string_member(iam->value, "message");

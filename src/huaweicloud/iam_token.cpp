@@ -138,12 +138,11 @@ class PasswordAuthorizer final : public Authorizer {
 class TokenFileAuthorizer final : public Authorizer {
  public:
   TokenFileAuthorizer(std::string path, std::string iam_endpoint, Transport& transport,
-                      ApiObserver& observer, Clock& clock)
+                      ApiObserver& observer)
       : path_(std::move(path)),
         iam_endpoint_(std::move(iam_endpoint)),
         transport_(transport),
-        observer_(observer),
-        clock_(clock) {}
+        observer_(observer) {}
 
   std::optional<std::string> authorize(HttpRequest& request, std::stop_token) override {
     std::lock_guard lock(mutex_);
@@ -213,7 +212,6 @@ class TokenFileAuthorizer final : public Authorizer {
   std::string iam_endpoint_;
   Transport& transport_;
   ApiObserver& observer_;
-  Clock& clock_;
   std::mutex mutex_;
   std::string token_;
   std::pair<long long, long long> stamp_{-1, -1};
@@ -267,11 +265,11 @@ std::string password_token_request_body(const PasswordIdentity& id) {
 
 std::optional<std::int64_t> token_expires_at_us(std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-  const auto token = doc.FindMember("token");
+  auto token = doc.FindMember("token");
   if (token == doc.MemberEnd() || !token->value.IsObject()) return std::nullopt;
-  const auto expires = token->value.FindMember("expires_at");
+  auto expires = token->value.FindMember("expires_at");
   if (expires == token->value.MemberEnd() || !expires->value.IsString()) return std::nullopt;
   return parse_timestamp_us({expires->value.GetString(), expires->value.GetStringLength()});
 }
@@ -286,8 +284,9 @@ std::unique_ptr<Authorizer> make_token_file_authorizer(std::string token_file,
                                                        std::string iam_endpoint,
                                                        Transport& transport, ApiObserver& observer,
                                                        Clock& clock) {
+  (void)clock;  // the file's own changes say when to re-read it
   return std::make_unique<TokenFileAuthorizer>(std::move(token_file), std::move(iam_endpoint),
-                                               transport, observer, clock);
+                                               transport, observer);
 }
 
 }  // namespace swr::huaweicloud

@@ -479,7 +479,8 @@ TEST_CASE("serving: endpoints, background cycles, series that go, clean stop") {
       value(s, "swr_sync_job_duration_seconds_count",
             {{"organization", "team-a"}, {"target_region", "cn-east-3"}, {"status", "success"}}) ==
       success_count);
-  for (const auto& [key, v] : s) {
+  for (const auto& sample : s) {
+    const std::string& key = sample.first;
     if (key.find("team/app2") != std::string::npos) {
       CHECK_MESSAGE(key.starts_with("swr_exporter_repository_up"), key);
     }

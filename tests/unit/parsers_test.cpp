@@ -191,3 +191,11 @@ TEST_CASE("retry timing") {
   CHECK(budget.take());
   CHECK_FALSE(budget.take());
 }
+
+TEST_CASE("regression: a body of deeply nested brackets is an error, not a stack overflow") {
+  const std::string deep(1 << 20, '[');
+  CHECK(parse_sync_jobs(deep).error.starts_with("malformed JSON at byte"));
+  CHECK(parse_error_body(deep).code.empty());
+  std::string nested = std::string(200000, '[') + std::string(200000, ']');
+  CHECK_FALSE(parse_sync_jobs(nested).error.empty());
+}

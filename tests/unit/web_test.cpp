@@ -10,6 +10,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -68,6 +69,14 @@ struct RunningServer {
   std::shared_ptr<const std::string> gz = std::make_shared<const std::string>(gzip(kExposition));
   std::unique_ptr<WebServer> server;
   std::thread thread;
+  std::mutex mutex;  // the test thread swaps the bytes while server threads read them
+
+  void set_exposition(std::shared_ptr<const std::string> new_text,
+                      std::shared_ptr<const std::string> new_gz) {
+    std::lock_guard lock(mutex);
+    text = std::move(new_text);
+    gz = std::move(new_gz);
+  }
 
   explicit RunningServer(WebOptions options = {}) {
     options.listen_address = "127.0.0.1:0";
@@ -75,6 +84,7 @@ struct RunningServer {
     server = std::make_unique<WebServer>(
         options,
         [this] {
+          std::lock_guard lock(mutex);
           return Exposition{text, gz};
         },
         [this] { return ready.load(); });
@@ -288,15 +298,14 @@ TEST_CASE("telemetry path negotiates gzip") {
     CHECK(response.ends_with("\r\n\r\n" + plain));
   }
   SUBCASE("no gzip body available") {
-    s.gz = nullptr;
+    s.set_exposition(s.text, nullptr);
     const auto res = cli.Get("/metrics", {{"Accept-Encoding", "gzip"}});
     REQUIRE(res);
     CHECK_FALSE(res->has_header("Content-Encoding"));
     CHECK(res->body == plain);
   }
   SUBCASE("an empty exposition is an empty 200") {
-    s.text = std::make_shared<const std::string>();
-    s.gz = nullptr;
+    s.set_exposition(std::make_shared<const std::string>(), nullptr);
     const auto res = cli.Get("/metrics");
     REQUIRE(res);
     CHECK(res->status == 200);
@@ -311,8 +320,8 @@ TEST_CASE("a large exposition arrives whole across short writes") {
   for (int i = 0; big.size() < (8u << 20); ++i) {
     big += "swr_sync_job_status{repository=\"r" + std::to_string(i) + "\"} 1\n";
   }
-  s.text = std::make_shared<const std::string>(big);
-  s.gz = std::make_shared<const std::string>(gzip(big));
+  s.set_exposition(std::make_shared<const std::string>(big),
+                   std::make_shared<const std::string>(gzip(big)));
   auto cli = s.client();
   const auto plain = cli.Get("/metrics", {{"Accept-Encoding", "identity"}});
   REQUIRE(plain);

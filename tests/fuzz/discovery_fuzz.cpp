@@ -1,0 +1,26 @@
+// parse_namespaces, parse_repositories and parse_sync_rules over arbitrary discovery bodies.
+#include "fuzz_check.h"
+#include "huaweicloud/discovery_json.h"
+#include "model/utf8.h"
+
+namespace {
+
+// Names become URL path segments and label values: they must be UTF-8.
+void check(const swr::huaweicloud::NamesParse& parsed) {
+  FUZZ_CHECK(parsed.error.empty() || parsed.names.empty());
+  FUZZ_CHECK(swr::is_valid_utf8(parsed.error));
+  FUZZ_CHECK(parsed.names.size() <= parsed.items || !parsed.error.empty());
+  for (const std::string& name : parsed.names) FUZZ_CHECK(swr::is_valid_utf8(name));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body = swr::fuzz::as_text(data, size);
+  check(swr::huaweicloud::parse_namespaces(body));
+  check(swr::huaweicloud::parse_repositories(body, "team-a"));
+  const auto rules = swr::huaweicloud::parse_sync_rules(body);
+  check(rules);
+  if (rules.error.empty()) FUZZ_CHECK(rules.names.size() == rules.items);
+  return 0;
+}
