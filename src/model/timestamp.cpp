@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdio>
+#include <utility>
 
 namespace swr {
 
@@ -119,40 +120,47 @@ std::optional<std::int64_t> parse_timestamp_us(std::string_view s) {
   return secs * 1000000 + micros;
 }
 
-std::string format_sdk_date(std::int64_t unix_seconds) {
-  std::int64_t days = unix_seconds / 86400;
-  std::int64_t rem = unix_seconds % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
+namespace {
+
+// Floor division, so times before 1970 split into the right day and second of day.
+std::pair<std::int64_t, std::int64_t> floor_div(std::int64_t value, std::int64_t by) {
+  std::int64_t quotient = value / by;
+  std::int64_t remainder = value % by;
+  if (remainder < 0) {
+    remainder += by;
+    --quotient;
   }
-  const Civil c = civil_from_days(days);
+  return {quotient, remainder};
+}
+
+struct DateTime {
+  Civil date;
+  long long hour, minute, second;
+};
+
+DateTime date_time(std::int64_t unix_seconds) {
+  const auto [days, rem] = floor_div(unix_seconds, 86400);
+  return {civil_from_days(days), rem / 3600, rem / 60 % 60, rem % 60};
+}
+
+}  // namespace
+
+std::string format_sdk_date(std::int64_t unix_seconds) {
+  const DateTime t = date_time(unix_seconds);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02lld%02lld%02lldZ",
-                static_cast<long long>(c.year), c.month, c.day, static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+                static_cast<long long>(t.date.year), t.date.month, t.date.day, t.hour, t.minute,
+                t.second);
   return buf;
 }
 
 std::string format_timestamp_us(std::int64_t unix_us) {
-  std::int64_t secs = unix_us / 1000000;
-  std::int64_t micros = unix_us % 1000000;
-  if (micros < 0) {
-    micros += 1000000;
-    --secs;
-  }
-  std::int64_t days = secs / 86400;
-  std::int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  const Civil c = civil_from_days(days);
+  const auto [secs, micros] = floor_div(unix_us, 1000000);
+  const DateTime t = date_time(secs);
   char buf[48];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
-                static_cast<long long>(c.year), c.month, c.day, static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
-                static_cast<long long>(micros));
+                static_cast<long long>(t.date.year), t.date.month, t.date.day, t.hour, t.minute,
+                t.second, static_cast<long long>(micros));
   return buf;
 }
 
