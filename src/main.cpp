@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <future>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -40,6 +42,7 @@ constexpr const char* kUsage =
     R"(usage: swr-sync-exporter [--config FILE] [--web.listen-address HOST:PORT]
                          [--web.telemetry-path PATH] [--log.level debug|info|warn|error]
                          [--log.format logfmt|json] [--shard N --total-shards M]
+                         [--web.enable-lifecycle]
                          [--once] [--check-config] [--version] [--help]
 
 Prometheus exporter for Huawei Cloud SWR image auto-sync jobs. Polls the SWR API in the
@@ -52,6 +55,7 @@ background and serves the last result.
   --log.format FORMAT           logfmt or json (default logfmt)
   --shard N --total-shards M    poll only the repositories whose stable hash falls in shard N
                                 of M (overrides [sharding] in the configuration)
+  --web.enable-lifecycle        allow POST /-/reload (SIGHUP reloads the configuration too)
   --once                        run one poll cycle, print the metrics on stdout and exit:
                                 0 if every repository was fetched, 1 if not
   --check-config                validate the configuration and exit: 0 if valid, 2 if not
@@ -67,6 +71,7 @@ struct Flags {
   std::string log_format = "logfmt";
   std::string shard;
   std::string total_shards;
+  bool enable_lifecycle = false;
   bool once = false;
   bool check_config = false;
   bool version = false;
@@ -83,11 +88,13 @@ std::optional<std::string> parse_flags(int argc, char** argv, Flags& flags) {
       {"--log.format", &flags.log_format},
       {"--shard", &flags.shard},
       {"--total-shards", &flags.total_shards}};
-  const std::map<std::string, bool*> switches = {{"--once", &flags.once},
-                                                 {"--check-config", &flags.check_config},
-                                                 {"--version", &flags.version},
-                                                 {"--help", &flags.help},
-                                                 {"-h", &flags.help}};
+  const std::map<std::string, bool*> switches = {
+      {"--once", &flags.once},
+      {"--web.enable-lifecycle", &flags.enable_lifecycle},
+      {"--check-config", &flags.check_config},
+      {"--version", &flags.version},
+      {"--help", &flags.help},
+      {"-h", &flags.help}};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::optional<std::string> inline_value;
@@ -195,6 +202,48 @@ std::optional<std::string> apply_shard_flags(const Flags& flags, swr::config::Co
   return std::nullopt;
 }
 
+// Everything a configuration decides: built at start and again on each reload.
+struct Pipeline {
+  swr::config::Config config;
+  std::unique_ptr<swr::huaweicloud::Transport> transport;
+  std::unique_ptr<swr::huaweicloud::Authorizer> authorizer;
+  std::unique_ptr<swr::huaweicloud::RateLimiter> limiter;
+  std::unique_ptr<swr::huaweicloud::SwrClient> client;
+  std::unique_ptr<swr::collect::Poller> poller;
+  swr::collect::DiscoveryOptions discovery;
+  std::optional<std::chrono::steady_clock::time_point> last_discovery;
+};
+
+// A new pipeline for `config`. The old one's poller (and with it the ledger, so exactly-once
+// holds across the reload) is kept when the histogram's buckets and labels are the same.
+std::unique_ptr<Pipeline> make_pipeline(const swr::config::Config& config,
+                                        swr::huaweicloud::ApiObserver& observer,
+                                        swr::SystemClock& clock, std::unique_ptr<Pipeline> old) {
+  auto p = std::make_unique<Pipeline>();
+  p->config = config;
+  p->transport = swr::huaweicloud::make_curl_transport(
+      {config.huaweicloud.ca_file, config.scrape.timeout, 32 * 1024 * 1024});
+  p->authorizer = make_authorizer(config, *p->transport, observer, clock);
+  p->limiter =
+      std::make_unique<swr::huaweicloud::RateLimiter>(config.scrape.max_requests_per_second, clock);
+  p->client = std::make_unique<swr::huaweicloud::SwrClient>(
+      config.huaweicloud.swr_endpoint, *p->transport, *p->authorizer, observer, clock, *p->limiter);
+  const swr::collect::PollOptions options{{},
+                                          config.scrape.page_size,
+                                          config.scrape.concurrency,
+                                          config.metrics.duration_buckets,
+                                          config.metrics.duration_labels,
+                                          config.scrape.full_resync_interval};
+  if (old && old->poller->can_take(options)) {
+    p->poller = std::move(old->poller);
+    p->poller->reconfigure(options, *p->client);
+  } else {
+    p->poller = std::make_unique<swr::collect::Poller>(options, *p->client, clock);
+  }
+  p->discovery = discovery_options(config);
+  return p;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -249,32 +298,27 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
   swr::SystemClock clock;
   swr::metrics::ApiMetrics api_metrics;
   ApiObserverToMetrics observer(api_metrics);
-  auto transport = swr::huaweicloud::make_curl_transport(
-      {config.huaweicloud.ca_file, config.scrape.timeout, 32 * 1024 * 1024});
-  auto authorizer = make_authorizer(config, *transport, observer, clock);
-  swr::huaweicloud::RateLimiter limiter(config.scrape.max_requests_per_second, clock);
-  swr::huaweicloud::SwrClient client(config.huaweicloud.swr_endpoint, *transport, *authorizer,
-                                     observer, clock, limiter);
-  swr::collect::Poller poller({{},
-                               config.scrape.page_size,
-                               config.scrape.concurrency,
-                               config.metrics.duration_buckets,
-                               config.metrics.duration_labels,
-                               config.scrape.full_resync_interval},
-                              client, clock);
+  std::unique_ptr<Pipeline> current = make_pipeline(config, observer, clock, nullptr);
+
   const std::string version = kVersion;
   const std::string revision = kRevision;
+  std::atomic<int> shard{config.sharding.shard}, total_shards{config.sharding.total_shards};
+  std::atomic<bool> last_reload_ok{true};
+  std::atomic<double> last_reload_success{swr::to_unix_seconds(clock.now())};
   swr::metrics::ExpositionCache cache([&] {
     std::vector<prometheus::MetricFamily> families = api_metrics.collect();
     families.push_back(swr::metrics::build_info_family(version, revision));
-    for (auto& family :
-         swr::metrics::shard_families(config.sharding.shard, config.sharding.total_shards)) {
+    for (auto& family : swr::metrics::shard_families(shard, total_shards)) {
+      families.push_back(std::move(family));
+    }
+    for (auto& family : swr::metrics::reload_families(last_reload_ok, last_reload_success)) {
       families.push_back(std::move(family));
     }
     for (auto& family : swr::metrics::collect_process_metrics()) {
@@ -290,18 +334,16 @@ int main(int argc, char** argv) {
                               {"total_shards", std::to_string(config.sharding.total_shards)}});
 
   // config -> discovery -> poll -> snapshot -> exposition, once per cycle.
-  const swr::collect::DiscoveryOptions discovery = discovery_options(config);
-  std::optional<std::chrono::steady_clock::time_point> last_discovery;
-  auto run_cycle = [&](std::stop_token stop) {
+  auto run_cycle = [&](Pipeline& p, std::stop_token stop) {
     const auto now = std::chrono::steady_clock::now();
-    if (!last_discovery ||
-        (swr::collect::is_static(discovery) ? false
-                                            : now - *last_discovery >= config.discovery.interval)) {
-      const swr::collect::DiscoveryResult found = swr::collect::discover(client, discovery, stop);
-      poller.set_discovery_failed(!found.ok);
+    if (!p.last_discovery || (!swr::collect::is_static(p.discovery) &&
+                              now - *p.last_discovery >= p.config.discovery.interval)) {
+      const swr::collect::DiscoveryResult found =
+          swr::collect::discover(*p.client, p.discovery, stop);
+      p.poller->set_discovery_failed(!found.ok);
       if (found.ok) {
-        last_discovery = now;
-        poller.set_repositories(found.repositories);
+        p.last_discovery = now;
+        p.poller->set_repositories(found.repositories);
         swr::log::info("repositories to poll",
                        {{"repositories", std::to_string(found.repositories.size())},
                         {"discovered", found.needs_api ? "true" : "false"}});
@@ -311,10 +353,10 @@ int main(int argc, char** argv) {
       }
     }
     const double cpu_before = process_cpu_seconds();
-    const swr::collect::CycleReport report = poller.run_cycle(stop);
+    const swr::collect::CycleReport report = p.poller->run_cycle(stop);
     const double cpu_cycle = process_cpu_seconds() - cpu_before;
     const auto render_start = std::chrono::steady_clock::now();
-    if (!report.stopped) cache.publish(*poller.snapshot());
+    if (!report.stopped) cache.publish(*p.poller->snapshot());
     const swr::metrics::Rendered rendered = cache.current();
     malloc_trim(0);  // a cycle's pages and parse buffers go back to the system
     const double render_seconds =
@@ -323,7 +365,7 @@ int main(int argc, char** argv) {
                                   {"failed", std::to_string(report.failed)},
                                   {"partial_reads", std::to_string(report.partial_reads)},
                                   {"jobs", std::to_string(report.jobs)},
-                                  {"tracked_jobs", std::to_string(poller.tracked_jobs())},
+                                  {"tracked_jobs", std::to_string(p.poller->tracked_jobs())},
                                   {"requests", std::to_string(report.requests)},
                                   {"seconds", std::to_string(report.seconds)},
                                   {"cpu_seconds", std::to_string(cpu_cycle)},
@@ -335,15 +377,50 @@ int main(int argc, char** argv) {
 
   if (flags.once) {
     std::stop_source never;
-    const swr::collect::CycleReport report = run_cycle(never.get_token());
+    const swr::collect::CycleReport report = run_cycle(*current, never.get_token());
     std::cout << *cache.current().text << std::flush;
-    return report.failed == 0 && poller.snapshot()->up ? 0 : 1;
+    return report.failed == 0 && current->poller->snapshot()->up ? 0 : 1;
   }
+
+  // Reloads (SIGHUP, POST /-/reload) build a new pipeline; the poll loop swaps it in between
+  // cycles. A configuration that does not load is refused and the old one keeps running.
+  std::mutex reload_mutex;
+  std::condition_variable_any reload_arrived;
+  std::unique_ptr<swr::config::Config> pending;
+  auto reload = [&]() -> std::optional<std::string> {
+    swr::config::LoadResult next =
+        swr::config::load_config_file(flags.config, swr::config::process_environment());
+    for (const std::string& warning : next.warnings) {
+      swr::log::warn("configuration", {{"file", flags.config}, {"err", warning}});
+    }
+    std::optional<std::string> error;
+    if (!next.config) {
+      error = next.error->to_string();
+    } else {
+      error = apply_shard_flags(flags, *next.config);
+    }
+    if (error) {
+      last_reload_ok = false;
+      swr::log::error("configuration not reloaded; the old one keeps running", {{"err", *error}});
+      return error;
+    }
+    {
+      std::lock_guard lock(reload_mutex);
+      pending = std::make_unique<swr::config::Config>(std::move(*next.config));
+    }
+    reload_arrived.notify_all();
+    last_reload_ok = true;
+    last_reload_success = swr::to_unix_seconds(clock.now());
+    swr::log::info("configuration reloaded; it applies from the next cycle",
+                   {{"config", flags.config}});
+    return std::nullopt;
+  };
 
   swr::web::WebOptions web_options;
   web_options.listen_address = flags.listen;
   web_options.telemetry_path = flags.telemetry_path;
   web_options.version = version;
+  if (flags.enable_lifecycle) web_options.reload = reload;
   std::atomic<bool> ready{false};
   swr::web::WebServer server(
       web_options,
@@ -366,21 +443,29 @@ int main(int argc, char** argv) {
   std::future<void> poll_loop_finished = poll_loop_done.get_future();
   std::thread poll_loop([&, stop = stop_polling.get_token()] {
     while (!stop.stop_requested()) {
+      {
+        std::unique_lock lock(reload_mutex);
+        if (pending) {
+          current = make_pipeline(*pending, observer, clock, std::move(current));
+          shard = current->config.sharding.shard;
+          total_shards = current->config.sharding.total_shards;
+          pending.reset();
+        }
+      }
       const auto started = std::chrono::steady_clock::now();
-      const swr::collect::CycleReport report = run_cycle(stop);
+      const swr::collect::CycleReport report = run_cycle(*current, stop);
       if (report.stopped) break;
       ready = true;
-      const auto elapsed = std::chrono::steady_clock::now() - started;
-      const auto wait =
-          std::chrono::duration_cast<std::chrono::milliseconds>(config.scrape.interval - elapsed);
-      if (wait.count() > 0 && !clock.sleep_for(wait, stop)) break;
+      const auto next_cycle = started + current->config.scrape.interval;
+      std::unique_lock lock(reload_mutex);
+      reload_arrived.wait_until(lock, stop, next_cycle, [&] { return pending != nullptr; });
     }
     poll_loop_done.set_value();
   });
   std::thread web_thread([&] { server.run(); });
 
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) reload();
   swr::log::info("stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   stop_polling.request_stop();
   server.stop();

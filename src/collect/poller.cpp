@@ -12,7 +12,7 @@ namespace swr::collect {
 
 Poller::Poller(PollOptions options, SyncJobApi& api, Clock& clock)
     : options_(std::move(options)),
-      api_(api),
+      api_(&api),
       clock_(clock),
       histogram_(options_.duration_labels, options_.duration_buckets),
       snapshot_(std::make_shared<Snapshot>()) {
@@ -38,7 +38,7 @@ void Poller::set_repositories(std::vector<RepositoryRef> repositories) {
 CycleReport Poller::run_cycle(std::stop_token stop) {
   const auto steady_start = std::chrono::steady_clock::now();
   const std::vector<RepositoryRef>& repos = options_.repositories;
-  api_.start_cycle(repos.size());
+  api_->start_cycle(repos.size());
 
   // Shortcuts for the repositories read in full recently enough; the rest are read in full.
   const auto now = clock_.now();
@@ -62,7 +62,7 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
                               true};
         continue;
       }
-      fetches[i] = fetch_repository(api_, repos[i], options_.page_size, stop,
+      fetches[i] = fetch_repository(*api_, repos[i], options_.page_size, stop,
                                     shortcuts[i] ? &*shortcuts[i] : nullptr);
       if (!fetches[i].ok && fetches[i].failure.authentication) auth_failed = true;
     }

@@ -45,6 +45,18 @@ class Poller {
   // series go with the next snapshot.
   void set_repositories(std::vector<RepositoryRef> repositories);
   const std::vector<RepositoryRef>& repositories() const { return options_.repositories; }
+  // A reloaded configuration with the same histogram shape keeps the ledger (and so
+  // exactly-once) and takes the new client and settings from the next cycle on.
+  bool can_take(const PollOptions& options) const {
+    return options.duration_buckets == options_.duration_buckets &&
+           options.duration_labels == options_.duration_labels;
+  }
+  void reconfigure(const PollOptions& options, SyncJobApi& api) {
+    options_.page_size = options.page_size;
+    options_.concurrency = options.concurrency;
+    options_.full_resync_interval = options.full_resync_interval;
+    api_ = &api;
+  }
   // While discovery fails, cycles poll the last list found but do not count as successful.
   void set_discovery_failed(bool failed) { discovery_failed_ = failed; }
   std::size_t tracked_jobs() const { return ledger_.tracked_jobs(); }
@@ -55,7 +67,7 @@ class Poller {
 
  private:
   PollOptions options_;
-  SyncJobApi& api_;
+  SyncJobApi* api_;
   Clock& clock_;
   JobLedger ledger_;
   DurationHistogram histogram_;

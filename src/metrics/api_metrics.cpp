@@ -52,6 +52,19 @@ std::vector<prometheus::MetricFamily> shard_families(int shard, int total_shards
   return out;
 }
 
+std::vector<prometheus::MetricFamily> reload_families(bool last_reload_ok,
+                                                      double last_success_unix_seconds) {
+  std::vector<prometheus::MetricFamily> out(2);
+  out[0].name = "swr_exporter_config_last_reload_successful";
+  out[0].help = "1 if the last reload of the configuration worked (or none was asked for)";
+  out[1].name = "swr_exporter_config_last_reload_success_timestamp_seconds";
+  out[1].help = "When the configuration in use was loaded";
+  for (auto& family : out) family.type = prometheus::MetricType::Gauge;
+  out[0].metric.emplace_back().gauge.value = last_reload_ok ? 1 : 0;
+  out[1].metric.emplace_back().gauge.value = last_success_unix_seconds;
+  return out;
+}
+
 prometheus::MetricFamily build_info_family(const std::string& version,
                                            const std::string& revision) {
   prometheus::MetricFamily family;

@@ -31,6 +31,10 @@ class ApiMetrics {
 // swr_exporter_shard_ordinal and swr_exporter_total_shards.
 std::vector<prometheus::MetricFamily> shard_families(int shard, int total_shards);
 
+// swr_exporter_config_last_reload_successful and _success_timestamp_seconds.
+std::vector<prometheus::MetricFamily> reload_families(bool last_reload_ok,
+                                                      double last_success_unix_seconds);
+
 // swr_exporter_build_info{version, revision} 1
 prometheus::MetricFamily build_info_family(const std::string& version, const std::string& revision);
 

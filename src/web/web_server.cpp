@@ -463,6 +463,16 @@ class WebServer::Impl final : public httplib::Server {
   }
 
   void route(const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/-/reload" && options_.reload &&
+        (req.method == "POST" || req.method == "PUT")) {
+      if (current_connection != nullptr) current_connection->close_after_response();
+      if (auto error = options_.reload()) {
+        send(res, 500, kTextContentType, "failed to reload config: " + *error + "\n");
+      } else {
+        send(res, 200, kTextContentType, "OK\n");
+      }
+      return;
+    }
     if (req.method != "GET" && req.method != "HEAD") {
       // The request body, if any, is left unread, so the connection cannot carry another request.
       if (current_connection != nullptr) current_connection->close_after_response();

@@ -38,6 +38,9 @@ struct WebOptions {
   // Cap on the request line plus headers; a request over it is answered 400 and its connection
   // closed.
   std::size_t max_header_bytes = 8192;
+  // When set (--web.enable-lifecycle), POST or PUT /-/reload calls it: nothing back means the
+  // reload worked (200), a message means it was refused (500 with the message).
+  std::function<std::optional<std::string>()> reload;
 };
 
 class WebServer {

@@ -1,8 +1,10 @@
 // The exporter and swr-sim as real processes: exact metrics, paging, faults, auth, CLI.
 #include <doctest/doctest.h>
+#include <httplib.h>
 #include <signal.h>
 
 #include <cmath>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -578,4 +580,77 @@ TEST_CASE("discovery and sharding against the simulator") {
   CHECK(
       run({exporter_binary(), "--config", config, "--once", "--shard", "3", "--total-shards", "3"})
           .exit_code == 2);
+}
+
+TEST_CASE("reload: SIGHUP and POST /-/reload apply a new configuration; a bad one is refused") {
+  Sim sim(known_sim_toml());
+  TempDir dir;
+  auto config_for = [&](const std::string& repositories) {
+    return exporter_config(sim, aksk_auth(),
+                           "[scrape]\ninterval = \"200ms\"\n\n[[targets]]\norganization = "
+                           "\"team-a\"\nrepositories = [" +
+                               repositories + "]\n");
+  };
+  const std::string config = dir.write("exporter.toml", config_for("\"app1\""));
+  Process exporter({exporter_binary(), "--config", config, "--web.listen-address", "127.0.0.1:0",
+                    "--web.enable-lifecycle"},
+                   dir.path() + "/exporter.err");
+  const auto listening = exporter.wait_for_stderr("msg=listening", 10s);
+  REQUIRE_MESSAGE(listening, exporter.stderr_text());
+  const int port = std::stoi(listening->substr(listening->find("port=") + 5));
+  const Labels app1 = {{"organization", "team-a"}, {"repository", "app1"}};
+  const Labels app2 = {{"organization", "team-a"}, {"repository", "team/app2"}};
+  auto wait_until = [&](const std::function<bool(const Samples&)>& ok) {
+    for (int i = 0; i < 100; ++i) {
+      const Samples s = parse_exposition(http_get(port, "/metrics"));
+      if (ok(s)) return s;
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL("condition not reached; stderr: " << exporter.stderr_text());
+    return Samples{};
+  };
+  Samples s =
+      wait_until([&](const Samples& s) { return has(s, "swr_exporter_repository_up", app1); });
+  CHECK_FALSE(has(s, "swr_exporter_repository_up", app2));
+  const double histogram_before =
+      value(s, "swr_sync_job_duration_seconds_count",
+            {{"organization", "team-a"}, {"target_region", "cn-east-3"}, {"status", "success"}});
+
+  dir.write("exporter.toml", config_for("\"app1\", \"team/app2\""));
+  exporter.signal(SIGHUP);
+  s = wait_until([&](const Samples& s) { return has(s, "swr_exporter_repository_up", app2); });
+  CHECK(value(s, "swr_exporter_config_last_reload_successful") == 1);
+  // The ledger survived the reload: app1's jobs were not counted again, app2's were added.
+  CHECK(
+      value(s, "swr_sync_job_duration_seconds_count",
+            {{"organization", "team-a"}, {"target_region", "cn-east-3"}, {"status", "success"}}) ==
+      histogram_before + 1);
+
+  dir.write("exporter.toml", config_for("\"app1\"") + "\n[scrape]\nbogus = 1\n");
+  exporter.signal(SIGHUP);
+  s = wait_until([&](const Samples& s) {
+    return value(s, "swr_exporter_config_last_reload_successful") == 0;
+  });
+  CHECK(has(s, "swr_exporter_repository_up", app2));  // the old configuration keeps running
+  CHECK(exporter.wait_for_stderr("configuration not reloaded", 2s));
+
+  dir.write("exporter.toml", config_for("\"team/app2\""));
+  httplib::Client client("127.0.0.1", port);
+  auto res = client.Post("/-/reload", "", "text/plain");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  s = wait_until([&](const Samples& s) {
+    return !has(s, "swr_exporter_repository_up", app1) &&
+           value(s, "swr_exporter_config_last_reload_successful") == 1;
+  });
+  CHECK(has(s, "swr_exporter_repository_up", app2));
+
+  dir.write("exporter.toml", "not toml at all [");
+  res = client.Post("/-/reload", "", "text/plain");
+  REQUIRE(res);
+  CHECK(res->status == 500);
+  CHECK(res->body.find("exporter.toml:1:") != std::string::npos);
+
+  exporter.signal(SIGTERM);
+  CHECK(exporter.wait(5s) == 0);
 }
