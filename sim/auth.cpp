@@ -89,7 +89,17 @@ AkSkResult AkSkVerifier::check(const huaweicloud::ParsedAuthorization& auth,
   auto reject = [](std::string reason) {
     return AkSkResult{AkSkOutcome::kRejected, std::move(reason)};
   };
-  if (auth.access_key != access_key_) return reject("unknown access key");
+  std::string_view secret = secret_key_;
+  if (auth.access_key != access_key_) {
+    const auto temporary = temporary_.find(auth.access_key);
+    if (temporary == temporary_.end()) return reject("unknown access key");
+    if (temporary->second.expires_us <= now_us) return reject("the temporary access key expired");
+    const std::string* token = find_header(request.headers, "x-security-token");
+    if (!token || !huaweicloud::equal_constant_time(*token, temporary->second.security_token)) {
+      return reject("a temporary access key needs its X-Security-Token");
+    }
+    secret = temporary->second.secret_key;
+  }
   const std::string* date = find_header(request.headers, "x-sdk-date");
   if (!date) return reject("X-Sdk-Date header is missing");
   if (!contains(auth.signed_headers, "x-sdk-date")) return reject("x-sdk-date is not signed");
@@ -112,7 +122,7 @@ AkSkResult AkSkVerifier::check(const huaweicloud::ParsedAuthorization& auth,
   }
   const std::string canonical = huaweicloud::canonical_request(signable, auth.signed_headers);
   const std::string expected =
-      huaweicloud::hex_hmac_sha256(secret_key_, huaweicloud::string_to_sign(canonical, *date));
+      huaweicloud::hex_hmac_sha256(secret, huaweicloud::string_to_sign(canonical, *date));
   if (!huaweicloud::equal_constant_time(expected, auth.signature)) {
     return reject("signature mismatch");
   }
@@ -145,6 +155,15 @@ AkSkResult AkSkVerifier::verify(std::string_view authorization, const ReceivedRe
     ++lockouts_;
   }
   return result;
+}
+
+void AkSkVerifier::add_temporary(std::string access_key, std::string secret_key,
+                                 std::string security_token, std::int64_t expires_us) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(temporary_,
+                [&](const auto& e) { return e.second.expires_us < expires_us - kLockoutUs * 24; });
+  temporary_[std::move(access_key)] = {std::move(secret_key), std::move(security_token),
+                                       expires_us};
 }
 
 std::size_t AkSkVerifier::locked_keys(std::int64_t now_us) const {

@@ -67,6 +67,10 @@ class AkSkVerifier {
   AkSkResult verify(std::string_view authorization, const ReceivedRequest& request,
                     std::int64_t now_us);
   std::size_t locked_keys(std::int64_t now_us) const;
+  // Temporary keys, as the metadata service hands them out: valid with their security token
+  // (sent as X-Security-Token and signed) until they expire.
+  void add_temporary(std::string access_key, std::string secret_key, std::string security_token,
+                     std::int64_t expires_us);
   std::uint64_t lockouts() const;
   void unlock_all();
 
@@ -78,8 +82,14 @@ class AkSkVerifier {
     int consecutive_failures = 0;
     std::int64_t locked_until_us = 0;
   };
+  struct Temporary {
+    std::string secret_key;
+    std::string security_token;
+    std::int64_t expires_us;
+  };
   std::string access_key_;
   std::string secret_key_;
+  std::map<std::string, Temporary> temporary_;  // guarded by mutex_
   mutable std::mutex mutex_;
   std::map<std::string, KeyState> keys_;
   std::uint64_t lockouts_ = 0;

@@ -3,12 +3,27 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <mutex>
+#include <random>
+#include <set>
+
 #include "error_bodies.h"
 #include "http_util.h"
 #include "model/timestamp.h"
 #include "routes.h"
 
 namespace swr::sim {
+
+namespace {
+std::mutex& metadata_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::set<std::string>& metadata_tokens() {
+  static std::set<std::string> tokens;
+  return tokens;
+}
+}  // namespace
 
 namespace {
 
@@ -213,9 +228,59 @@ void handle_validate(SimState& state, const Request& req, Response& res) {
   res.set_content(token_body(state, *subject, wants_catalog(req)), kJsonType);
 }
 
+// The ECS/CCE metadata service: a session token first, then temporary keys with it.
+std::string random_text(std::size_t n) {
+  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string out(n, 'A');
+  for (char& c : out) c = kChars[rng() % (sizeof kChars - 1)];
+  return out;
+}
+
+void handle_metadata_token(SimState& state, const Request& req, Response& res) {
+  state.stats.count(Endpoint::kOther);
+  if (req.get_header_value("X-Metadata-Token-Ttl-Seconds").empty()) {
+    res.status = 400;
+    res.set_content("X-Metadata-Token-Ttl-Seconds is required\n", "text/plain");
+    return;
+  }
+  std::string token = random_text(56);
+  {
+    std::lock_guard lock(metadata_mutex());
+    metadata_tokens().insert(token);
+  }
+  res.set_content(token, "text/plain");
+}
+
+void handle_security_key(SimState& state, const Request& req, Response& res) {
+  state.stats.count(Endpoint::kOther);
+  {
+    std::lock_guard lock(metadata_mutex());
+    if (!metadata_tokens().count(req.get_header_value("X-Metadata-Token"))) {
+      res.status = 401;
+      res.set_content("a valid X-Metadata-Token is required\n", "text/plain");
+      return;
+    }
+  }
+  const std::int64_t expires = state.now_us() + state.config.token_lifetime_ms * 1000;
+  const std::string access = "TMP" + random_text(17);
+  const std::string secret = random_text(40);
+  const std::string security_token = "gQ" + random_text(600);
+  state.aksk.add_temporary(access, secret, security_token, expires);
+  res.set_content(R"({"credential":{"access":")" + access + R"(","secret":")" + secret +
+                      R"(","securitytoken":")" + security_token + R"(","expires_at":")" +
+                      format_timestamp_us(expires) + R"("}})",
+                  kJsonType);
+}
+
 }  // namespace
 
 void add_iam_routes(httplib::Server& server, SimState& state) {
+  server.Put("/meta-data/latest/api/token", [&state](const Request& req, Response& res) {
+    handle_metadata_token(state, req, res);
+  });
+  server.Get("/openstack/latest/securitykey",
+             [&state](const Request& req, Response& res) { handle_security_key(state, req, res); });
   server.Post("/v3/auth/tokens",
               [&state](const Request& req, Response& res) { handle_issue(state, req, res); });
   server.Get("/v3/auth/tokens",

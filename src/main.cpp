@@ -148,6 +148,9 @@ std::unique_ptr<swr::huaweicloud::Authorizer> make_authorizer(
       return hc::make_password_authorizer({config.huaweicloud.iam_endpoint, auth.domain_name,
                                            auth.user_name, auth.password.value, auth.project_name},
                                           transport, observer, clock);
+    case swr::config::AuthMethod::kMetadata:
+      return hc::make_metadata_authorizer(auth.metadata_endpoint, config.huaweicloud.project_id,
+                                          transport, observer, clock);
     case swr::config::AuthMethod::kToken:
       return hc::make_token_file_authorizer(auth.token_file, config.huaweicloud.iam_endpoint,
                                             transport, observer, clock);

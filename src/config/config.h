@@ -9,7 +9,7 @@
 
 namespace swr::config {
 
-enum class AuthMethod { kAkSk, kPassword, kToken };
+enum class AuthMethod { kAkSk, kPassword, kToken, kMetadata };
 
 struct HuaweiCloud {
   std::string region;
@@ -38,6 +38,8 @@ struct Auth {
   std::string project_name;  // defaults to the region
   // token
   std::string token_file;
+  // metadata: temporary AK/SK and security token from the cloud's metadata service
+  std::string metadata_endpoint = "http://169.254.169.254";
 };
 
 struct Scrape {

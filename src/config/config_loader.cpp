@@ -32,9 +32,10 @@ const Keys kHuaweiCloudKeys{"region", "swr_endpoint", "iam_endpoint", "project_i
 const Keys kAkSkKeys{"access_key", "secret_key", "access_key_file", "secret_key_file"};
 const Keys kPasswordKeys{"domain_name", "user_name", "password", "password_file", "project_name"};
 const Keys kTokenKeys{"token_file"};
+const Keys kMetadataKeys{"metadata_endpoint"};
 const Keys kAuthKeys{"method",          "access_key",   "secret_key", "access_key_file",
                      "secret_key_file", "domain_name",  "user_name",  "password",
-                     "password_file",   "project_name", "token_file"};
+                     "password_file",   "project_name", "token_file", "metadata_endpoint"};
 const Keys kScrapeKeys{"interval",
                        "timeout",
                        "page_size",
@@ -45,7 +46,7 @@ const Keys kMetricsKeys{"duration_buckets", "duration_labels"};
 const Keys kTargetKeys{"organization", "repositories"};
 const Keys kDiscoveryKeys{"include", "exclude", "interval", "only_with_sync_rules"};
 const Keys kShardingKeys{"shard", "total_shards"};
-const Keys kMethods{"aksk", "password", "token"};
+const Keys kMethods{"aksk", "password", "token", "metadata"};
 const Keys kDurationLabels{"organization", "repository", "target_region", "target_organization",
                            "status"};
 
@@ -325,9 +326,12 @@ class Loader {
     } else if (method == "token") {
       auth.method = AuthMethod::kToken;
       own_keys = &kTokenKeys;
+    } else if (method == "metadata") {
+      auth.method = AuthMethod::kMetadata;
+      own_keys = &kMetadataKeys;
     } else {
       std::string message =
-          "auth.method " + quoted(method) + " is not one of aksk, password, token";
+          "auth.method " + quoted(method) + " is not one of aksk, password, token, metadata";
       if (const auto suggestion = detail::closest_match(method, kMethods)) {
         message += "; did you mean `" + *suggestion + "`?";
       }
@@ -339,7 +343,8 @@ class Loader {
         if (key.str() == "method" || contains(*own_keys, key.str())) continue;
         const std::string_view owner = contains(kAkSkKeys, key.str())       ? "aksk"
                                        : contains(kPasswordKeys, key.str()) ? "password"
-                                                                            : "token";
+                                       : contains(kTokenKeys, key.str())    ? "token"
+                                                                            : "metadata";
         fail(key.source(), "auth." + std::string(key.str()) + " is only used with method = " +
                                quoted(owner) + " (method is " + quoted(method) + ")");
       }
@@ -354,6 +359,18 @@ class Loader {
         break;
       case AuthMethod::kToken:
         load_token(table, auth);
+        break;
+      case AuthMethod::kMetadata:
+        if (const std::string* endpoint =
+                string_at(table, "metadata_endpoint", "auth.metadata_endpoint")) {
+          if (!endpoint->starts_with("http://") && !endpoint->starts_with("https://")) {
+            fail(*table->get("metadata_endpoint"),
+                 "auth.metadata_endpoint " + quoted(*endpoint) +
+                     " must be an http:// or https:// URL, like \"http://169.254.169.254\"");
+          }
+          auth.metadata_endpoint = *endpoint;
+          while (auth.metadata_endpoint.ends_with('/')) auth.metadata_endpoint.pop_back();
+        }
         break;
     }
     return auth;

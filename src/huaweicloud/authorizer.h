@@ -57,6 +57,12 @@ std::unique_ptr<Authorizer> make_token_file_authorizer(std::string token_file,
                                                        Transport& transport, ApiObserver& observer,
                                                        Clock& clock);
 
+// Temporary AK/SK and security token from the metadata service at `endpoint`
+// (http://169.254.169.254 on Huawei Cloud), renewed when less than 40 minutes remain.
+std::unique_ptr<Authorizer> make_metadata_authorizer(std::string endpoint, std::string project_id,
+                                                     Transport& transport, ApiObserver& observer,
+                                                     Clock& clock);
+
 // The body of POST /v3/auth/tokens for a password identity with project scope.
 std::string password_token_request_body(const PasswordIdentity& identity);
 // `token.expires_at` of an IAM token response, in microseconds since the epoch.

@@ -348,6 +348,18 @@ TEST_CASE("authentication: every method, and refusals") {
     CHECK(value(once.samples, "swr_exporter_token_expiry_timestamp_seconds") > std::time(nullptr));
     CHECK(value(once.samples, "swr_up") == 1);
   }
+  SUBCASE("temporary keys from the metadata service") {
+    const Once once = run_once(
+        dir, exporter_config(
+                 sim, "[auth]\nmethod = \"metadata\"\nmetadata_endpoint = \"" + sim.url() + "\"\n",
+                 known_targets(2)));
+    INFO(once.result.err);
+    CHECK(once.result.exit_code == 0);
+    CHECK(value(once.samples, "swr_exporter_api_requests_total",
+                {{"api", "metadata"}, {"code", "200"}}) == 2);  // session token, then the keys
+    CHECK(value(once.samples, "swr_up") == 1);
+    CHECK(once.result.err.find("gQ") == std::string::npos);  // the security token is not logged
+  }
   SUBCASE("AK/SK from the environment") {
     const Once once =
         run_once(dir, exporter_config(sim, "[auth]\nmethod = \"aksk\"\n", known_targets()),
@@ -461,7 +473,7 @@ TEST_CASE("serving: endpoints, background cycles, series that go, clean stop") {
   sim.admin_post("/_sim/delete-repository",
                  R"({"organization":"team-a","repository":"team/app2"})");
   bool seen = false;
-  for (int i = 0; i < 100 && !seen; ++i) {
+  for (int i = 0; i < 300 && !seen; ++i) {
     std::this_thread::sleep_for(100ms);
     s = parse_exposition(http_get(port, "/metrics"));
     seen = value(s, "swr_sync_jobs",
@@ -601,7 +613,7 @@ TEST_CASE("reload: SIGHUP and POST /-/reload apply a new configuration; a bad on
   const Labels app1 = {{"organization", "team-a"}, {"repository", "app1"}};
   const Labels app2 = {{"organization", "team-a"}, {"repository", "team/app2"}};
   auto wait_until = [&](const std::function<bool(const Samples&)>& ok) {
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 400; ++i) {  // up to 20 s: CI machines can be busy
       const Samples s = parse_exposition(http_get(port, "/metrics"));
       if (ok(s)) return s;
       std::this_thread::sleep_for(50ms);

@@ -403,9 +403,11 @@ TEST_CASE("aksk mistakes") {
       load_error(
           with_auth("[auth]\naccess_key = \"AK\"\nsecret_key = \"SK\"\npassword = \"p\"\n")) ==
       "test.toml:6:1: auth.password is only used with method = \"password\" (method is \"aksk\")");
-  CHECK(load_error(with_auth("[auth]\nmethod = \"AKSK\"\n")) ==
-        "test.toml:4:10: auth.method \"AKSK\" is not one of aksk, password, token; did you mean "
-        "`aksk`?");
+  CHECK(
+      load_error(with_auth("[auth]\nmethod = \"AKSK\"\n")) ==
+      "test.toml:4:10: auth.method \"AKSK\" is not one of aksk, password, token, metadata; did you "
+      "mean "
+      "`aksk`?");
 }
 
 TEST_CASE("secret files that cannot be used") {
@@ -730,6 +732,20 @@ TEST_CASE("discovery and sharding") {
   CHECK(load_error(at_top("[sharding]\ntotal_shards = 0\n"))
             .starts_with("test.toml:2:16: sharding.total_shards = 0 is out of range"));
   CHECK(load_error(at_top("[discovery]\nintervall = \"5m\"\n")).find("did you mean `interval`") !=
+        std::string::npos);
+}
+
+TEST_CASE("method = \"metadata\"") {
+  const Config config = load_ok(with_auth("[auth]\nmethod = \"metadata\"\n"));
+  CHECK(config.auth.method == AuthMethod::kMetadata);
+  CHECK(config.auth.metadata_endpoint == "http://169.254.169.254");
+  CHECK(load_ok(with_auth("[auth]\nmethod = \"metadata\"\nmetadata_endpoint = "
+                          "\"http://127.0.0.1:8080/\"\n"))
+            .auth.metadata_endpoint == "http://127.0.0.1:8080");
+  CHECK(load_error(with_auth("[auth]\nmethod = \"metadata\"\naccess_key = \"a\"\n")) ==
+        "test.toml:5:1: auth.access_key is only used with method = \"aksk\" (method is "
+        "\"metadata\")");
+  CHECK(load_error(with_auth("[auth]\nmethod = \"metadat\"\n")).find("did you mean `metadata`") !=
         std::string::npos);
 }
 

@@ -1,0 +1,168 @@
+// Temporary AK/SK from the cloud's own metadata service (ECS, CCE nodes with an agency): a session
+// token by PUT, then the keys and their security token, renewed before they expire.
+#include <rapidjson/document.h>
+
+#include <mutex>
+
+#include "huaweicloud/authorizer.h"
+#include "huaweicloud/signer.h"
+#include "log/logger.h"
+#include "model/timestamp.h"
+
+namespace swr::huaweicloud {
+
+namespace {
+
+using SysClock = std::chrono::system_clock;
+// The SDKs renew when less than 40 minutes remain; shorter-lived keys at half their life.
+constexpr auto kRenewBefore = std::chrono::minutes(40);
+constexpr auto kRetryAfterFailure = std::chrono::seconds(30);
+
+std::string status_code(const HttpResponse& r) {
+  return r.status == 0 ? "network" : std::to_string(r.status);
+}
+
+class MetadataAuthorizer final : public Authorizer {
+ public:
+  MetadataAuthorizer(std::string endpoint, std::string project_id, Transport& transport,
+                     ApiObserver& observer, Clock& clock)
+      : endpoint_(std::move(endpoint)),
+        project_id_(std::move(project_id)),
+        transport_(transport),
+        observer_(observer),
+        clock_(clock) {}
+
+  std::optional<std::string> authorize(HttpRequest& request, std::stop_token) override {
+    std::unique_lock lock(mutex_);
+    const auto now = clock_.now();
+    if (keys_.access_key.empty() || now >= renew_at_) {
+      if (now < next_attempt_ && (keys_.access_key.empty() || now >= expires_at_)) {
+        return "no temporary keys from the metadata service: " + last_error_;
+      }
+      if (now >= next_attempt_) {
+        if (auto error = fetch(now); error && (keys_.access_key.empty() || now >= expires_at_)) {
+          return "no temporary keys from the metadata service: " + *error;
+        }
+      }
+    }
+    const AkSk keys = keys_;
+    lock.unlock();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
+    request.headers.emplace_back("Host", request.host());
+    request.headers.emplace_back("X-Sdk-Date", format_sdk_date(seconds.count()));
+    if (!project_id_.empty()) request.headers.emplace_back("X-Project-Id", project_id_);
+    request.headers.emplace_back("X-Security-Token", keys.security_token);
+    SignableRequest signable{request.method, request.path, request.query, request.headers,
+                             request.body};
+    request.headers.emplace_back("Authorization",
+                                 authorization_header(keys.access_key, keys.secret_key, signable));
+    return std::nullopt;
+  }
+
+  // Refused keys may have been revoked early: fetch new ones once, not in a loop.
+  bool invalidate(const HttpRequest& refused) override {
+    std::lock_guard lock(mutex_);
+    const auto auth = parse_authorization(refused.header("Authorization").value_or(""));
+    if (!auth || auth->access_key != keys_.access_key) return !keys_.access_key.empty();
+    const auto now = clock_.now();
+    if (now - last_forced_ < std::chrono::seconds(10)) return false;
+    last_forced_ = now;
+    keys_ = {};
+    return now >= next_attempt_;
+  }
+
+  bool signs_requests() const override { return false; }
+
+ private:
+  HttpResponse timed(const HttpRequest& request) {
+    const auto start = std::chrono::steady_clock::now();
+    HttpResponse response = transport_.send(request);
+    observer_.on_request(
+        "metadata", status_code(response),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return response;
+  }
+
+  std::optional<std::string> fetch(SysClock::time_point now) {
+    HttpRequest session;
+    session.method = "PUT";
+    session.base_url = endpoint_;
+    session.path = "/meta-data/latest/api/token";
+    session.headers = {{"X-Metadata-Token-Ttl-Seconds", "21600"}};
+    const HttpResponse token = timed(session);
+    std::string error;
+    if (token.status != 200 || token.body.empty()) {
+      error = "PUT /meta-data/latest/api/token: " +
+              (token.status == 0 ? token.transport_error : "HTTP " + std::to_string(token.status));
+    } else {
+      HttpRequest keys;
+      keys.base_url = endpoint_;
+      keys.path = "/openstack/latest/securitykey";
+      keys.headers = {{"X-Metadata-Token", token.body}};
+      const HttpResponse answer = timed(keys);
+      if (answer.status != 200) {
+        error =
+            "GET /openstack/latest/securitykey: " +
+            (answer.status == 0 ? answer.transport_error : "HTTP " + std::to_string(answer.status));
+      } else if (auto parsed = parse(answer.body)) {
+        keys_ = parsed->first;
+        expires_at_ = SysClock::time_point(std::chrono::microseconds(parsed->second));
+        const auto life = expires_at_ - now;
+        renew_at_ = life > 2 * kRenewBefore ? expires_at_ - kRenewBefore : now + life / 2;
+        log::info("got temporary keys from the metadata service",
+                  {{"api", "metadata"}, {"expires_at", format_timestamp_us(parsed->second)}});
+        return std::nullopt;
+      } else {
+        error =
+            "the security key answer has no credential.access, secret, securitytoken and "
+            "expires_at";
+      }
+    }
+    last_error_ = error;
+    next_attempt_ = now + kRetryAfterFailure;
+    log::warn("could not get temporary keys from the metadata service",
+              {{"api", "metadata"}, {"err", error}});
+    return error;
+  }
+
+  static std::optional<std::pair<AkSk, std::int64_t>> parse(std::string_view body) {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+    if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+    auto credential = doc.FindMember("credential");
+    if (credential == doc.MemberEnd() || !credential->value.IsObject()) return std::nullopt;
+    const auto& c = credential->value;
+    auto text = [&](const char* key) -> std::optional<std::string> {
+      auto it = c.FindMember(key);
+      if (it == c.MemberEnd() || !it->value.IsString()) return std::nullopt;
+      return std::string(it->value.GetString(), it->value.GetStringLength());
+    };
+    const auto access = text("access"), secret = text("secret"), token = text("securitytoken"),
+               expires = text("expires_at");
+    if (!access || !secret || !token || !expires || access->empty()) return std::nullopt;
+    const auto expires_us = parse_timestamp_us(*expires);
+    if (!expires_us) return std::nullopt;
+    return std::pair{AkSk{*access, *secret, *token}, *expires_us};
+  }
+
+  std::string endpoint_;
+  std::string project_id_;
+  Transport& transport_;
+  ApiObserver& observer_;
+  Clock& clock_;
+  std::mutex mutex_;
+  AkSk keys_;
+  std::string last_error_;
+  SysClock::time_point renew_at_{}, expires_at_{}, next_attempt_{}, last_forced_{};
+};
+
+}  // namespace
+
+std::unique_ptr<Authorizer> make_metadata_authorizer(std::string endpoint, std::string project_id,
+                                                     Transport& transport, ApiObserver& observer,
+                                                     Clock& clock) {
+  return std::make_unique<MetadataAuthorizer>(std::move(endpoint), std::move(project_id), transport,
+                                              observer, clock);
+}
+
+}  // namespace swr::huaweicloud
