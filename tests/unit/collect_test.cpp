@@ -417,3 +417,23 @@ TEST_CASE("incremental polling under random churn matches a full read every cycl
     CHECK(observed(*incremental.snapshot()) == finals_ever.size());
   }
 }
+
+TEST_CASE("updatedAt before createdAt counts as a duration of 0, observed once") {
+  SyncJob skewed = job(1, SyncStatus::kSuccess);
+  skewed.updated_at_us = skewed.created_at_us - 5'000'000;
+  CHECK(skewed.duration_seconds() == 0);
+  DurationHistogram h({"status"}, {1, 10});
+  h.observe(kRepo, skewed);
+  RepositoryState state;
+  state.ref = kRepo;
+  state.has_data = true;
+  state.destinations = summarize({skewed});
+  h.retain({state});
+  for (const auto& s : h.series()) {
+    if (s.label_values[0] == "success") {
+      CHECK(s.count == 1);
+      CHECK(s.sum == 0);
+      CHECK(s.bucket_counts[0] == 1);
+    }
+  }
+}
