@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "collect/pager.h"
@@ -52,39 +53,12 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
     s.total = m.total;
   }
 
-  std::vector<RepositoryFetch> fetches(repos.size());
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> auth_failed{false};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < repos.size(); i = next++) {
-      if (auth_failed.load()) {
-        fetches[i].failure = {"not fetched: the credentials were refused earlier in this cycle",
-                              true};
-        continue;
-      }
-      fetches[i] = fetch_repository(*api_, repos[i], options_.page_size, stop,
-                                    shortcuts[i] ? &*shortcuts[i] : nullptr);
-      if (!fetches[i].ok && fetches[i].failure.authentication) auth_failed = true;
-    }
-  };
-  const std::size_t workers =
-      std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options_.concurrency)),
-                            std::max<std::size_t>(1, repos.size()));
-  {
-    std::vector<std::jthread> pool;
-    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(worker);
-    worker();
-  }
-
   CycleReport report;
   report.repositories = repos.size();
-  if (stop.stop_requested()) {
-    report.stopped = true;
-    return report;
-  }
-  // Fold in, in a fixed order, on this one thread.
-  for (std::size_t i = 0; i < repos.size(); ++i) {
-    RepositoryFetch& fetch = fetches[i];
+  // Each repository's jobs are folded in as soon as they are read and then dropped, so a cycle
+  // holds the jobs of `concurrency` repositories at most, not of all of them. Folding is serial.
+  std::mutex fold_mutex;
+  auto fold = [&](std::size_t i, const RepositoryFetch& fetch) {
     RepositoryState& state = states_[repos[i]];
     report.requests += fetch.requests;
     for (const std::string& warning : fetch.warnings) {
@@ -106,7 +80,7 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
                  {"repository", repos[i].repository},
                  {"api", "sync_job"},
                  {"err", fetch.failure.message}});
-      continue;
+      return;
     }
     if (!fetch.ok) {
       ++report.failed;
@@ -117,7 +91,7 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
                  {"api", "sync_job"},
                  {"err", fetch.failure.message}});
       report.jobs += state.jobs;
-      continue;
+      return;
     }
     Memory& memory = memory_[repos[i]];
     std::vector<SyncJob> now_pending;
@@ -153,6 +127,36 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
     state.up = true;
     state.has_data = true;
     report.jobs += state.jobs;
+  };
+
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> auth_failed{false};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < repos.size(); i = next++) {
+      RepositoryFetch fetch;
+      if (auth_failed.load()) {
+        fetch.failure = {"not fetched: the credentials were refused earlier in this cycle", true};
+      } else {
+        fetch = fetch_repository(*api_, repos[i], options_.page_size, stop,
+                                 shortcuts[i] ? &*shortcuts[i] : nullptr);
+        if (!fetch.ok && fetch.failure.authentication) auth_failed = true;
+      }
+      if (stop.stop_requested()) return;
+      std::lock_guard lock(fold_mutex);
+      fold(i, fetch);
+    }
+  };
+  const std::size_t workers =
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options_.concurrency)),
+                            std::max<std::size_t>(1, repos.size()));
+  {
+    std::vector<std::jthread> pool;
+    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(worker);
+    worker();
+  }
+  if (stop.stop_requested()) {
+    report.stopped = true;
+    return report;
   }
 
   auto snapshot = std::make_shared<Snapshot>();
