@@ -40,29 +40,32 @@ std::vector<prometheus::MetricFamily> ApiMetrics::collect() const {
   return out;
 }
 
+namespace {
+prometheus::MetricFamily unlabelled_gauge(std::string name, std::string help, double value) {
+  prometheus::MetricFamily family;
+  family.name = std::move(name);
+  family.help = std::move(help);
+  family.type = prometheus::MetricType::Gauge;
+  family.metric.emplace_back().gauge.value = value;
+  return family;
+}
+}  // namespace
+
 std::vector<prometheus::MetricFamily> shard_families(int shard, int total_shards) {
-  std::vector<prometheus::MetricFamily> out(2);
-  out[0].name = "swr_exporter_shard_ordinal";
-  out[0].help = "Which shard of the repositories this replica polls, from 0";
-  out[1].name = "swr_exporter_total_shards";
-  out[1].help = "How many shards the repositories are split into";
-  for (auto& family : out) family.type = prometheus::MetricType::Gauge;
-  out[0].metric.emplace_back().gauge.value = shard;
-  out[1].metric.emplace_back().gauge.value = total_shards;
-  return out;
+  return {unlabelled_gauge("swr_exporter_shard_ordinal",
+                           "Which shard of the repositories this replica polls, from 0", shard),
+          unlabelled_gauge("swr_exporter_total_shards",
+                           "How many shards the repositories are split into", total_shards)};
 }
 
 std::vector<prometheus::MetricFamily> reload_families(bool last_reload_ok,
                                                       double last_success_unix_seconds) {
-  std::vector<prometheus::MetricFamily> out(2);
-  out[0].name = "swr_exporter_config_last_reload_successful";
-  out[0].help = "1 if the last reload of the configuration worked (or none was asked for)";
-  out[1].name = "swr_exporter_config_last_reload_success_timestamp_seconds";
-  out[1].help = "When the configuration in use was loaded";
-  for (auto& family : out) family.type = prometheus::MetricType::Gauge;
-  out[0].metric.emplace_back().gauge.value = last_reload_ok ? 1 : 0;
-  out[1].metric.emplace_back().gauge.value = last_success_unix_seconds;
-  return out;
+  return {
+      unlabelled_gauge("swr_exporter_config_last_reload_successful",
+                       "1 if the last reload of the configuration worked (or none was asked for)",
+                       last_reload_ok ? 1 : 0),
+      unlabelled_gauge("swr_exporter_config_last_reload_success_timestamp_seconds",
+                       "When the configuration in use was loaded", last_success_unix_seconds)};
 }
 
 prometheus::MetricFamily build_info_family(const std::string& version,
