@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "huaweicloud/transport.h"
+
 namespace swr::huaweicloud {
 
 class ApiObserver {
@@ -13,6 +15,10 @@ class ApiObserver {
   // Expiry of the IAM token in use, seconds since the epoch.
   virtual void on_token_expiry(double unix_seconds) = 0;
 };
+
+// Sends and reports the call's code and latency under `api`.
+HttpResponse send_observed(Transport& transport, const HttpRequest& request, ApiObserver& observer,
+                           std::string_view api);
 
 class NullApiObserver final : public ApiObserver {
  public:

@@ -21,19 +21,6 @@ constexpr auto kRefusedBackoff = std::chrono::minutes(5);
 constexpr auto kRenewRetry = std::chrono::seconds(30);
 constexpr auto kForcedRenewalSpacing = std::chrono::seconds(10);
 
-std::string status_code(const HttpResponse& r) {
-  return r.status == 0 ? "network" : std::to_string(r.status);
-}
-
-HttpResponse timed_send(Transport& transport, const HttpRequest& request, ApiObserver& observer) {
-  const auto start = std::chrono::steady_clock::now();
-  HttpResponse response = transport.send(request);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  observer.on_request("token", status_code(response), seconds);
-  return response;
-}
-
 std::string describe_failure(const HttpResponse& response) {
   if (response.status == 0) return response.transport_error;
   const ApiErrorBody error = parse_error_body(response.body);
@@ -94,7 +81,7 @@ class PasswordAuthorizer final : public Authorizer {
     request.query = {{"nocatalog", "true"}};
     request.headers = {{"Content-Type", "application/json;charset=utf8"}};
     request.body = password_token_request_body(identity_);
-    const HttpResponse response = timed_send(transport_, request, observer_);
+    const HttpResponse response = send_observed(transport_, request, observer_, "token");
     if (response.status == 201) {
       auto token = response.header("X-Subject-Token");
       auto expires = token_expires_at_us(response.body);
@@ -118,7 +105,7 @@ class PasswordAuthorizer final : public Authorizer {
     log::warn(refused ? "IAM refused the password; not asking again for five minutes"
                       : "IAM token request failed",
               {{"api", "token"},
-               {"code", status_code(response)},
+               {"code", response.code_label()},
                {"request_id", response.header("X-Request-Id").value_or("")},
                {"err", last_error_}});
     return last_error_;
@@ -197,7 +184,7 @@ class TokenFileAuthorizer final : public Authorizer {
     request.path = "/v3/auth/tokens";
     request.query = {{"nocatalog", "true"}};
     request.headers = {{"X-Auth-Token", token_}, {"X-Subject-Token", token_}};
-    const HttpResponse response = timed_send(transport_, request, observer_);
+    const HttpResponse response = send_observed(transport_, request, observer_, "token");
     if (response.status == 200) {
       if (auto expires = token_expires_at_us(response.body)) {
         observer_.on_token_expiry(static_cast<double>(*expires) / 1e6);
@@ -205,7 +192,7 @@ class TokenFileAuthorizer final : public Authorizer {
       }
     }
     log::warn("could not learn the expiry of the token in token_file",
-              {{"api", "token"}, {"code", status_code(response)}, {"file", path_}});
+              {{"api", "token"}, {"code", response.code_label()}, {"file", path_}});
   }
 
   std::string path_;

@@ -18,10 +18,6 @@ using SysClock = std::chrono::system_clock;
 constexpr auto kRenewBefore = std::chrono::minutes(40);
 constexpr auto kRetryAfterFailure = std::chrono::seconds(30);
 
-std::string status_code(const HttpResponse& r) {
-  return r.status == 0 ? "network" : std::to_string(r.status);
-}
-
 class MetadataAuthorizer final : public Authorizer {
  public:
   MetadataAuthorizer(std::string endpoint, std::string project_id, Transport& transport,
@@ -75,12 +71,7 @@ class MetadataAuthorizer final : public Authorizer {
 
  private:
   HttpResponse timed(const HttpRequest& request) {
-    const auto start = std::chrono::steady_clock::now();
-    HttpResponse response = transport_.send(request);
-    observer_.on_request(
-        "metadata", status_code(response),
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    return response;
+    return send_observed(transport_, request, observer_, "metadata");
   }
 
   std::optional<std::string> fetch(SysClock::time_point now) {

@@ -13,10 +13,6 @@ namespace swr::huaweicloud {
 
 namespace {
 
-std::string status_code(const HttpResponse& r) {
-  return r.status == 0 ? "network" : std::to_string(r.status);
-}
-
 bool is_retryable(const HttpResponse& response, const ApiErrorBody& error) {
   return response.status == 0 || response.status == 429 || response.status >= 500 ||
          is_throttling_code(error.code);
@@ -183,11 +179,7 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
       return {std::nullopt,
               {std::string(what) + ": stopped while waiting for the rate limit", false}};
     }
-    const auto start = std::chrono::steady_clock::now();
-    HttpResponse response = transport_.send(request);
-    observer_.on_request(
-        api, status_code(response),
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    HttpResponse response = send_observed(transport_, request, observer_, api);
     if (response.status >= 200 && response.status < 300) {
       limiter_.on_success();
       return {std::move(response), {}};
@@ -206,7 +198,7 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
         auth_blocked_until_ = clock_.now() + kAuthFailureBackoff;
         log::error("the AK/SK signature was refused; pausing all requests for five minutes",
                    {{"api", std::string(api)},
-                    {"code", status_code(response)},
+                    {"code", response.code_label()},
                     {"request_id", request_id},
                     {"err", reason}});
         return {std::nullopt, {std::string(what) + ": " + reason, true}};
@@ -215,7 +207,7 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
         renewed_token = true;
         log::info("the API refused the token; getting a new one and retrying once",
                   {{"api", std::string(api)},
-                   {"code", status_code(response)},
+                   {"code", response.code_label()},
                    {"request_id", request_id}});
         --attempt;
         continue;
@@ -235,7 +227,7 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
       delay = std::min(wait.value_or(policy_.throttle_delay + delay / 4), policy_.max_retry_after);
     }
     log::debug("retrying", {{"api", std::string(api)},
-                            {"code", status_code(response)},
+                            {"code", response.code_label()},
                             {"request_id", request_id},
                             {"attempt", std::to_string(attempt)},
                             {"delay_ms", std::to_string(delay.count())},

@@ -32,6 +32,8 @@ struct HttpResponse {
   std::string body;
 
   std::optional<std::string> header(std::string_view name) const;  // case-insensitive
+  // The `code` label of swr_exporter_api_requests_total: the status, or "network".
+  std::string code_label() const { return status == 0 ? "network" : std::to_string(status); }
 };
 
 struct TransportOptions {
