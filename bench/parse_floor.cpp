@@ -89,8 +89,23 @@ int main(int argc, char** argv) {
   for (const auto& body : bodies) jobs += swr::huaweicloud::parse_sync_jobs(body).jobs.size();
   const double ours = cpu_seconds() - start;
 
+  // The floor for a steady-state cycle: one signed request per repository for its newest jobs,
+  // sent one after another on one connection, the body received and dropped.
+  start = cpu_seconds();
+  std::size_t small_requests = 0;
+  for (const auto& repository : repositories) {
+    swr::huaweicloud::HttpRequest request =
+        swr::huaweicloud::sync_job_request(url, repository, 0, 16);
+    authorizer->authorize(request, {});
+    if (transport->send(request).status != 200) return 1;
+    ++small_requests;
+  }
+  const double request_floor = cpu_seconds() - start;
+
   std::printf("repositories=%zu\npages=%zu\nbytes=%zu\njobs=%zu\nelements=%zu\n",
               repositories.size(), bodies.size(), bytes, jobs, elements);
   std::printf("bare_parse_cpu_seconds=%.4f\nsync_job_parse_cpu_seconds=%.4f\n", floor, ours);
+  std::printf("steady_requests=%zu\nsteady_request_cpu_seconds=%.4f\n", small_requests,
+              request_floor);
   return 0;
 }

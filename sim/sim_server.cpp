@@ -70,6 +70,10 @@ SimServer::SimServer(SimConfig config, Clock clock) {
 
   server.new_task_queue = [] { return new httplib::ThreadPool(32); };
   server.set_payload_max_length(64 * 1024 * 1024);
+  // cpp-httplib closes a keep-alive connection after 5 requests; API gateways built on nginx keep
+  // it for 1,000 (keepalive_requests), so clients that reuse connections do here too. The idle
+  // timeout stays at httplib's 5 s: each open connection holds one of the server's threads.
+  server.set_keep_alive_max_count(1000);
   server.set_pre_routing_handler([&state](const httplib::Request&, httplib::Response& res) {
     request_started = std::chrono::steady_clock::now();
     res.set_header(kRequestIdHeader, state.next_request_id());

@@ -373,15 +373,19 @@ int main(int argc, char** argv) {
                                   {"seconds", std::to_string(report.seconds)},
                                   {"cpu_seconds", std::to_string(cpu_cycle)},
                                   {"render_seconds", std::to_string(render_seconds)},
-                                  {"exposition_bytes", std::to_string(rendered.text->size())},
-                                  {"gzip_bytes", std::to_string(rendered.gzip->size())}});
+                                  {"exposition_bytes", std::to_string(rendered.text_size())},
+                                  {"gzip_bytes", std::to_string(rendered.gzip_size())}});
     return report;
   };
 
   if (flags.once) {
     std::stop_source never;
     const swr::collect::CycleReport report = run_cycle(*current, never.get_token());
-    std::cout << *cache.current().text << std::flush;
+    cache.current().write_text([](std::string_view bytes) {
+      std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      return static_cast<bool>(std::cout);
+    });
+    std::cout << std::flush;
     return report.failed == 0 && current->poller->snapshot()->up ? 0 : 1;
   }
 
@@ -428,8 +432,10 @@ int main(int argc, char** argv) {
   swr::web::WebServer server(
       web_options,
       [&] {
-        const swr::metrics::Rendered r = cache.current();
-        return swr::web::Exposition{r.text, r.gzip};
+        auto r = std::make_shared<const swr::metrics::Rendered>(cache.current());
+        return swr::web::Exposition{
+            r->text_size(), [r](const swr::web::BodySink& sink) { return r->write_text(sink); },
+            r->gzip_size(), [r](const swr::web::BodySink& sink) { return r->write_gzip(sink); }};
       },
       [&] { return ready.load(); });
   if (auto error = server.bind()) {

@@ -1,8 +1,7 @@
 #include "metrics/exposition.h"
 
-#include <zlib.h>
-
-#include "metrics/snapshot_families.h"
+#include "metrics/gzip_stream.h"
+#include "metrics/snapshot_text.h"
 #include "metrics/text_format.h"
 
 namespace swr::metrics {
@@ -13,48 +12,50 @@ std::string render_text(const std::vector<prometheus::MetricFamily>& families) {
   return out;
 }
 
-std::string gzip(std::string_view data) {
-  z_stream z{};
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return {};
+bool Rendered::write_text(const ByteSink& sink) const {
+  GunzipReader reader(cycle->gzip);
+  std::string buffer(64 * 1024, '\0');
+  std::size_t written = 0;
+  while (const std::size_t n = reader.read(buffer.data(), buffer.size())) {
+    if (!sink(std::string_view(buffer.data(), n))) return false;
+    written += n;
   }
-  std::string out(deflateBound(&z, static_cast<uLong>(data.size())) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return rc == Z_STREAM_END ? out : std::string{};
+  if (!reader.ok() || written != cycle->text_bytes) return false;
+  return live_text->empty() || sink(*live_text);
+}
+
+bool Rendered::write_gzip(const ByteSink& sink) const {
+  return (cycle->gzip.empty() || sink(cycle->gzip)) && (live_gzip->empty() || sink(*live_gzip));
+}
+
+std::string Rendered::text() const {
+  std::string out;
+  out.reserve(text_size());
+  write_text([&](std::string_view piece) {
+    out += piece;
+    return true;
+  });
+  return out;
 }
 
 ExpositionCache::ExpositionCache(LiveFamilies live, std::chrono::milliseconds live_max_age)
-    : live_(std::move(live)),
-      live_max_age_(live_max_age),
-      cycle_text_(std::make_shared<std::string>()),
-      cycle_gzip_(std::make_shared<std::string>()) {}
+    : live_(std::move(live)), live_max_age_(live_max_age), cycle_(std::make_shared<CyclePart>()) {}
 
 void ExpositionCache::publish(const collect::Snapshot& snapshot) {
-  // One family at a time: the label strings of all of them never exist at once.
-  auto rendered = std::make_shared<std::string>();
-  std::vector<prometheus::MetricFamily> one(1);
-  each_snapshot_family(snapshot, [&](prometheus::MetricFamily&& family) {
-    one[0] = std::move(family);
-    append_text(*rendered, one);
-  });
-  std::shared_ptr<const std::string> text = std::move(rendered);
-  auto compressed = std::make_shared<const std::string>(gzip(*text));
+  GzipWriter writer;
+  write_snapshot_text(snapshot, [&](std::string_view piece) { writer.write(piece); });
+  auto part = std::make_shared<CyclePart>();
+  part->text_bytes = writer.bytes_in();
+  part->gzip = writer.finish();
   std::lock_guard lock(mutex_);
-  cycle_text_ = std::move(text);
-  cycle_gzip_ = std::move(compressed);
+  cycle_ = std::move(part);
   ++generation_;
 }
 
 Rendered ExpositionCache::current() const {
   {
     std::lock_guard lock(mutex_);
-    if (cached_.text && cached_generation_ == generation_ &&
+    if (cached_.cycle && cached_generation_ == generation_ &&
         std::chrono::steady_clock::now() - cached_at_ < live_max_age_) {
       return cached_;
     }
@@ -64,7 +65,7 @@ Rendered ExpositionCache::current() const {
     // Another scrape is rebuilding: serve what is there rather than wait, unless nothing is.
     {
       std::lock_guard lock(mutex_);
-      if (cached_.text) return cached_;
+      if (cached_.cycle) return cached_;
     }
     rebuilding.lock();
   }
@@ -72,25 +73,16 @@ Rendered ExpositionCache::current() const {
 }
 
 Rendered ExpositionCache::rebuild() const {
-  std::shared_ptr<const std::string> cycle_text, cycle_gzip;
+  std::shared_ptr<const CyclePart> cycle;
   std::uint64_t generation;
   {
     std::lock_guard lock(mutex_);
-    cycle_text = cycle_text_;
-    cycle_gzip = cycle_gzip_;
+    cycle = cycle_;
     generation = generation_;
   }
-  const std::string live = render_text(live_());
-  auto text = std::make_shared<std::string>();
-  text->reserve(cycle_text->size() + live.size());
-  *text += *cycle_text;
-  *text += live;
-  // Two gzip members make one valid stream: the cycle's is reused, only the live part is new.
-  auto compressed = std::make_shared<std::string>();
-  compressed->reserve(cycle_gzip->size() + live.size() / 4 + 64);
-  *compressed += *cycle_gzip;
-  *compressed += gzip(live);
-  Rendered out{std::move(text), std::move(compressed)};
+  auto live = std::make_shared<const std::string>(render_text(live_()));
+  auto live_gzip = std::make_shared<const std::string>(gzip(*live));
+  Rendered out{std::move(cycle), std::move(live), std::move(live_gzip)};
   std::lock_guard lock(mutex_);
   cached_ = out;
   cached_generation_ = generation;

@@ -1,6 +1,8 @@
-// The bytes /metrics serves. The cycle's part is rendered and gzipped once when a snapshot is
-// published; the live part (API counters, process metrics) at most once per `live_max_age`. A
-// scrape copies two pointers, and concurrent scrapes never wait on each other or on the poll.
+// The bytes /metrics serves. The cycle's part is rendered straight into gzip once when a snapshot
+// is published, and only the gzip is kept; the live part (API counters, process metrics) is
+// rendered at most once per `live_max_age`. A scrape copies pointers, and concurrent scrapes never
+// wait on each other or on the poll. A client that does not take gzip gets the text inflated as
+// it is sent, so the whole text never sits in memory.
 #pragma once
 
 #include <prometheus/metric_family.h>
@@ -11,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collect/snapshot.h"
@@ -18,12 +21,26 @@
 namespace swr::metrics {
 
 std::string render_text(const std::vector<prometheus::MetricFamily>& families);
-// A gzip member; members concatenate into one valid gzip stream (RFC 1952 section 2.2).
-std::string gzip(std::string_view data);
+
+// Takes the bytes in order; false stops the writing.
+using ByteSink = std::function<bool(std::string_view)>;
+
+struct CyclePart {
+  std::string gzip;  // one gzip member
+  std::size_t text_bytes = 0;
+};
 
 struct Rendered {
-  std::shared_ptr<const std::string> text;
-  std::shared_ptr<const std::string> gzip;
+  std::shared_ptr<const CyclePart> cycle;
+  std::shared_ptr<const std::string> live_text;
+  std::shared_ptr<const std::string> live_gzip;  // a second member, so the two concatenate
+
+  std::size_t text_size() const { return cycle->text_bytes + live_text->size(); }
+  std::size_t gzip_size() const { return cycle->gzip.size() + live_gzip->size(); }
+  // Each writes its whole stream to `sink`; false if the sink refused or the gzip was corrupt.
+  bool write_text(const ByteSink& sink) const;
+  bool write_gzip(const ByteSink& sink) const;
+  std::string text() const;
 };
 
 class ExpositionCache {
@@ -33,7 +50,6 @@ class ExpositionCache {
                            std::chrono::milliseconds live_max_age = std::chrono::seconds(1));
 
   void publish(const collect::Snapshot& snapshot);
-  // Both the text and its gzip, whole.
   Rendered current() const;
 
  private:
@@ -42,8 +58,7 @@ class ExpositionCache {
   LiveFamilies live_;
   std::chrono::milliseconds live_max_age_;
   mutable std::mutex mutex_;  // guards the fields below; held only to copy pointers
-  std::shared_ptr<const std::string> cycle_text_;
-  std::shared_ptr<const std::string> cycle_gzip_;
+  std::shared_ptr<const CyclePart> cycle_;
   std::uint64_t generation_ = 0;  // bumped by publish
   mutable Rendered cached_;
   mutable std::uint64_t cached_generation_ = ~std::uint64_t{0};

@@ -7,7 +7,7 @@ namespace swr::metrics {
 
 namespace {
 
-void append_escaped(std::string& out, const std::string& text, bool quote) {
+void append_escaped(std::string& out, std::string_view text, bool quote) {
   for (const char c : text) {
     if (c == '\\') {
       out += "\\\\";
@@ -68,6 +68,10 @@ void append_sample(std::string& out, const std::string& name, const char* suffix
 }
 
 }  // namespace
+
+void append_label_value(std::string& out, std::string_view value) {
+  append_escaped(out, value, true);
+}
 
 void append_number(std::string& out, double value) {
   if (std::isnan(value)) {

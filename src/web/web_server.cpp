@@ -501,13 +501,27 @@ class WebServer::Impl final : public httplib::Server {
   void serve_exposition(const httplib::Request& req, httplib::Response& res) {
     Exposition exposition = exposition_();
     res.set_header("Vary", "Accept-Encoding");
-    if (exposition.gzip && !exposition.gzip->empty() &&
-        accepts_gzip(req.get_header_value("Accept-Encoding"))) {
-      res.set_header("Content-Encoding", "gzip");
-      send(res, 200, kExpositionContentType, std::move(exposition.gzip));
-    } else {
-      send(res, 200, kExpositionContentType, std::move(exposition.text));
+    const bool gzip = exposition.write_gzip && exposition.gzip_size > 0 &&
+                      accepts_gzip(req.get_header_value("Accept-Encoding"));
+    if (gzip) res.set_header("Content-Encoding", "gzip");
+    res.status = 200;
+    const std::size_t size = gzip ? exposition.gzip_size : exposition.text_size;
+    if (size == 0) {
+      res.set_header("Content-Type", kExpositionContentType);
+      res.set_header("Content-Length", "0");
+      return;
     }
+    // The whole body in the first call; httplib asks again only for what is still missing, which
+    // after a complete first call is nothing.
+    res.set_content_provider(
+        size, kExpositionContentType,
+        [write = gzip ? std::move(exposition.write_gzip) : std::move(exposition.write_text)](
+            std::size_t offset, std::size_t, httplib::DataSink& sink) {
+          if (offset != 0) return false;
+          return write([&sink](std::string_view bytes) {
+            return sink.write(bytes.data(), bytes.size());
+          });
+        });
   }
 
   const WebOptions options_;

@@ -13,10 +13,17 @@
 
 namespace swr::web {
 
-// One rendering of the exposition: the text and, when the producer made one, its gzip encoding.
+// Takes a response body's bytes in order; false when the client is gone.
+using BodySink = std::function<bool(std::string_view)>;
+
+// One rendering of the exposition, as the text and, when the producer made one, its gzip
+// encoding. Each is a size and a function that writes exactly that many bytes to a sink, so a
+// producer can stream a body it does not hold whole.
 struct Exposition {
-  std::shared_ptr<const std::string> text;
-  std::shared_ptr<const std::string> gzip;  // may be null
+  std::size_t text_size = 0;
+  std::function<bool(const BodySink&)> write_text;
+  std::size_t gzip_size = 0;
+  std::function<bool(const BodySink&)> write_gzip;  // may be empty
 };
 
 struct WebOptions {

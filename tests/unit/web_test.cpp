@@ -62,6 +62,21 @@ std::optional<std::string> gunzip(std::string_view data) {
   return out;
 }
 
+// An Exposition that writes two held strings; a null gzip means none.
+Exposition bodies(std::shared_ptr<const std::string> text, std::shared_ptr<const std::string> gz) {
+  auto writer = [](std::shared_ptr<const std::string> bytes) {
+    return [bytes = std::move(bytes)](const swr::web::BodySink& sink) { return sink(*bytes); };
+  };
+  Exposition out;
+  out.text_size = text->size();
+  out.write_text = writer(std::move(text));
+  if (gz) {
+    out.gzip_size = gz->size();
+    out.write_gzip = writer(std::move(gz));
+  }
+  return out;
+}
+
 // A server on 127.0.0.1:0 serving in a background thread for the length of one test.
 struct RunningServer {
   std::atomic<bool> ready{false};
@@ -85,7 +100,7 @@ struct RunningServer {
         options,
         [this] {
           std::lock_guard lock(mutex);
-          return Exposition{text, gz};
+          return bodies(text, gz);
         },
         [this] { return ready.load(); });
     const auto error = server->bind();

@@ -1,0 +1,274 @@
+#include "metrics/snapshot_text.h"
+
+#include <initializer_list>
+
+#include "metrics/text_format.h"
+
+namespace swr::metrics {
+
+namespace {
+
+using collect::DestinationSummary;
+using collect::RepositoryState;
+using collect::Snapshot;
+
+constexpr std::string_view kFromPoll =
+    " (from the background poll of the SWR API; see swr_exporter_last_cycle_timestamp_seconds for "
+    "its age).";
+
+struct Label {
+  std::string_view name;
+  std::string_view value;
+};
+
+// Collects text and hands it on whenever a chunk is full.
+class Writer {
+ public:
+  Writer(const TextSink& sink, std::size_t chunk_bytes) : sink_(sink), chunk_(chunk_bytes) {
+    out_.reserve(chunk_bytes + 4096);
+  }
+  std::string& out() { return out_; }
+  void line_done() {
+    if (out_.size() >= chunk_) flush();
+  }
+  void flush() {
+    if (!out_.empty()) sink_(out_);
+    out_.clear();
+  }
+
+ private:
+  const TextSink& sink_;
+  const std::size_t chunk_;
+  std::string out_;
+};
+
+void family_header(std::string& out, std::string_view name, std::string_view help,
+                   std::string_view type, bool from_poll) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += from_poll ? kFromPoll : ".";
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+// `{a="x",b="y"` with no closing brace, so a caller can add one more label.
+void open_labels(std::string& out, std::initializer_list<Label> labels) {
+  char separator = '{';
+  for (const Label& label : labels) {
+    out += separator;
+    separator = ',';
+    out += label.name;
+    out += "=\"";
+    append_label_value(out, label.value);
+    out += '"';
+  }
+}
+
+void value_line(std::string& out, double value) {
+  out += ' ';
+  append_number(out, value);
+  out += '\n';
+}
+
+// name{organization,repository,target_region,target_organization — open, for one destination.
+void destination_prefix(std::string& prefix, std::string_view name, const RepositoryState& repo,
+                        const DestinationSummary& d) {
+  prefix.assign(name);
+  open_labels(prefix, {{"organization", repo.ref.organization},
+                       {"repository", repo.ref.repository},
+                       {"target_region", d.target_region},
+                       {"target_organization", d.target_organization}});
+}
+
+double seconds(std::int64_t us) { return static_cast<double>(us) / 1e6; }
+
+template <typename F>
+void each_destination(const Snapshot& s, F&& f) {
+  for (const RepositoryState& repo : s.repositories) {
+    if (!repo.has_data) continue;
+    for (const DestinationSummary& d : repo.destinations) f(repo, d);
+  }
+}
+
+void sync_jobs(const Snapshot& s, Writer& w) {
+  constexpr std::string_view name = "swr_sync_jobs";
+  family_header(w.out(), name, "Sync jobs the SWR API lists now, by destination and status",
+                "gauge", true);
+  std::string prefix;
+  each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
+    destination_prefix(prefix, name, repo, d);
+    auto status_line = [&](std::string_view status, std::int64_t count) {
+      w.out() += prefix;
+      w.out() += ",status=\"";
+      w.out() += status;
+      w.out() += "\"}";
+      value_line(w.out(), static_cast<double>(count));
+    };
+    for (const SyncStatus status : kDocumentedStatuses) {
+      status_line(to_string(status), d.counts[index_of(status)]);
+    }
+    if (const auto unknown = d.counts[index_of(SyncStatus::kUnknown)]; unknown > 0) {
+      status_line("unknown", unknown);
+    }
+    w.line_done();
+  });
+}
+
+void durations(const Snapshot& s, Writer& w) {
+  constexpr std::string_view name = "swr_sync_job_duration_seconds";
+  family_header(w.out(), name,
+                "updatedAt - createdAt of sync jobs in a final status, each job observed once "
+                "when first seen final",
+                "histogram", true);
+  std::string labels;  // a="x",b="y" (no braces)
+  std::string bound;
+  for (const collect::HistogramSeries& series : s.durations) {
+    labels.clear();
+    for (std::size_t i = 0; i < s.duration_labels.size(); ++i) {
+      if (i > 0) labels += ',';
+      labels += s.duration_labels[i];
+      labels += "=\"";
+      append_label_value(labels, series.label_values[i]);
+      labels += '"';
+    }
+    auto open = [&](std::string_view suffix) {
+      w.out() += name;
+      w.out() += suffix;
+      w.out() += '{';
+      w.out() += labels;
+    };
+    // The order prometheus-cpp writes: count, sum, buckets.
+    open("_count");
+    w.out() += '}';
+    value_line(w.out(), static_cast<double>(series.count));
+    open("_sum");
+    w.out() += '}';
+    value_line(w.out(), series.sum);
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < series.bucket_counts.size(); ++b) {
+      cumulative += series.bucket_counts[b];
+      bound.clear();
+      if (b < s.duration_buckets.size()) {
+        append_number(bound, s.duration_buckets[b]);
+      } else {
+        bound = "+Inf";
+      }
+      open("_bucket");
+      w.out() += labels.empty() ? "le=\"" : ",le=\"";
+      w.out() += bound;
+      w.out() += "\"}";
+      value_line(w.out(), static_cast<double>(cumulative));
+    }
+    w.line_done();
+  }
+}
+
+void last_finished(const Snapshot& s, Writer& w) {
+  constexpr std::string_view name = "swr_sync_last_finished_timestamp_seconds";
+  family_header(w.out(), name, "updatedAt of the newest sync job that ended in this status",
+                "gauge", true);
+  std::string prefix;
+  each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
+    bool prefixed = false;
+    for (const SyncStatus status : kFinalStatuses) {
+      const auto& t = d.last_finished_us[index_of(status)];
+      if (!t) continue;
+      if (!prefixed) destination_prefix(prefix, name, repo, d);
+      prefixed = true;
+      w.out() += prefix;
+      w.out() += ",status=\"";
+      w.out() += to_string(status);
+      w.out() += "\"}";
+      value_line(w.out(), seconds(*t));
+    }
+    w.line_done();
+  });
+}
+
+void oldest_pending(const Snapshot& s, Writer& w) {
+  constexpr std::string_view name = "swr_sync_oldest_pending_job_created_timestamp_seconds";
+  family_header(w.out(), name, "createdAt of the oldest sync job still waiting or running", "gauge",
+                true);
+  std::string prefix;
+  each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
+    if (!d.oldest_pending_created_us) return;
+    destination_prefix(prefix, name, repo, d);
+    w.out() += prefix;
+    w.out() += '}';
+    value_line(w.out(), seconds(*d.oldest_pending_created_us));
+    w.line_done();
+  });
+}
+
+void latest_job(const Snapshot& s, Writer& w) {
+  constexpr std::string_view name = "swr_sync_latest_job_info";
+  family_header(w.out(), name, "The newest sync job of each destination, value 1", "gauge", true);
+  std::string prefix;
+  each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
+    destination_prefix(prefix, name, repo, d);
+    w.out() += prefix;
+    w.out() += ",tag=\"";
+    append_label_value(w.out(), d.latest_tag);
+    w.out() += "\",status=\"";
+    w.out() += to_string(d.latest_status);
+    w.out() += "\"} 1\n";
+    w.line_done();
+  });
+}
+
+void repository_up(const Snapshot& s, Writer& w) {
+  constexpr std::string_view name = "swr_exporter_repository_up";
+  family_header(w.out(), name, "1 if the last fetch of this repository's sync jobs succeeded",
+                "gauge", true);
+  for (const RepositoryState& repo : s.repositories) {
+    w.out() += name;
+    open_labels(w.out(),
+                {{"organization", repo.ref.organization}, {"repository", repo.ref.repository}});
+    w.out() += repo.up ? "} 1\n" : "} 0\n";
+    w.line_done();
+  }
+}
+
+void cycle_gauge(Writer& w, std::string_view name, std::string_view help, bool present,
+                 double value) {
+  family_header(w.out(), name, help, "gauge", false);
+  if (!present) return;
+  w.out() += name;
+  value_line(w.out(), value);
+}
+
+}  // namespace
+
+void write_snapshot_text(const collect::Snapshot& s, const TextSink& sink,
+                         std::size_t chunk_bytes) {
+  Writer w(sink, chunk_bytes);
+  sync_jobs(s, w);
+  durations(s, w);
+  last_finished(s, w);
+  oldest_pending(s, w);
+  latest_job(s, w);
+  repository_up(s, w);
+  cycle_gauge(w, "swr_up", "1 if the last poll cycle fetched every repository, else 0", true,
+              s.cycle_done && s.up ? 1 : 0);
+  cycle_gauge(w, "swr_exporter_cycle_duration_seconds", "Length of the last poll cycle",
+              s.cycle_done, s.cycle_duration_seconds);
+  cycle_gauge(w, "swr_exporter_last_cycle_timestamp_seconds", "End of the last poll cycle",
+              s.cycle_done, s.last_cycle_end);
+  cycle_gauge(w, "swr_exporter_last_success_timestamp_seconds",
+              "End of the last poll cycle that fetched every repository",
+              s.last_success_end.has_value(), s.last_success_end.value_or(0));
+  w.flush();
+}
+
+std::string snapshot_text(const collect::Snapshot& snapshot) {
+  std::string text;
+  write_snapshot_text(snapshot, [&](std::string_view piece) { text += piece; });
+  return text;
+}
+
+}  // namespace swr::metrics

@@ -1,0 +1,23 @@
+// Snapshot -> exposition text: the swr_sync_* series and the exporter's cycle gauges, written
+// straight from the snapshot. No intermediate metric objects: at 10,000 repositories those took
+// more memory than all the jobs the exporter tracks.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "collect/snapshot.h"
+
+namespace swr::metrics {
+
+// Receives the text in order, in pieces of about the chunk size.
+using TextSink = std::function<void(std::string_view)>;
+
+void write_snapshot_text(const collect::Snapshot& snapshot, const TextSink& sink,
+                         std::size_t chunk_bytes = 64 * 1024);
+// All of it in one string (tests, --once).
+std::string snapshot_text(const collect::Snapshot& snapshot);
+
+}  // namespace swr::metrics
