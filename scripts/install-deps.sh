@@ -6,10 +6,10 @@ set -euo pipefail
 build_packages=(
   build-essential cmake pkg-config git ca-certificates
   prometheus-cpp-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev
-  rapidjson-dev libtomlplusplus-dev doctest-dev
+  rapidjson-dev libtomlplusplus-dev doctest-dev libyaml-dev libcrypt-dev
 )
 test_packages=(
-  clang libclang-rt-14-dev clang-format prometheus prometheus-alertmanager curl jq
+  clang libclang-rt-14-dev clang-format prometheus prometheus-alertmanager curl jq wrk openssl
 )
 
 packages=("${build_packages[@]}")

@@ -30,6 +30,11 @@ cache="${SWR_IMAGE_CACHE:-$repo/build/image-cache}"
 today="$(date -u +%Y%m%d)"
 base_image="localhost/debian-bookworm-base:$today"
 
+# Keeps the exporter's and swr-sim's logs for the secret scan (tests/secrets) when
+# SWR_TEST_LOG_DIR is set.
+# shellcheck source=../tests/secrets/test-logs.sh
+source "$repo/tests/secrets/test-logs.sh"
+
 log() { echo "test-image: $*" >&2; }
 fail() { echo "test-image: FAIL: $*" >&2; exit 1; }
 
@@ -79,8 +84,14 @@ bh() {
 work="$(mktemp -d)"
 containers=()
 sim_pid=""
+sim_log=""
 cleanup() {
-  [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null || true
+  if [[ -n "$sim_pid" ]]; then
+    kill "$sim_pid" 2>/dev/null || true
+    wait "$sim_pid" 2>/dev/null || true
+    test_logs_keep "$sim_log" stopped "$work/sim.out" "$work/sim.err" "$sim_bin" --verbose \
+      --data tests/data/known_world.json
+  fi
   for c in "${containers[@]}"; do bh rm "$c" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
@@ -204,8 +215,9 @@ run "$ctr" -- test -s /etc/ssl/certs/ca-certificates.crt || fail "no CA bundle i
 
 # --- a poll cycle against the simulator -----------------------------------------------------
 step "run --once against swr-sim"
-"$sim_bin" --data tests/data/known_world.json >"$work/sim.out" 2>"$work/sim.err" &
+"$sim_bin" --verbose --data tests/data/known_world.json >"$work/sim.out" 2>"$work/sim.err" &
 sim_pid=$!
+sim_log="$(test_logs_claim "$sim_pid" "$sim_bin" --verbose --data tests/data/known_world.json)"
 url=""
 for _ in $(seq 100); do
   url="$(sed -n 's/^swr-sim listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/sim.out")"
@@ -245,12 +257,15 @@ chmod 0600 "$etc/secrets"/*
 chmod 0755 "$etc"
 chmod 0644 "$etc/config.toml"
 
+once_argv=(/usr/bin/swr-sync-exporter --config /etc/swr-sync-exporter/config.toml --once
+  --log.level debug)
+once_log="$(test_logs_claim "$$" "${once_argv[@]}")"
 set +e
-run --volume "$etc:/etc/swr-sync-exporter:ro" "$ctr" -- \
-  /usr/bin/swr-sync-exporter --config /etc/swr-sync-exporter/config.toml --once \
+run --volume "$etc:/etc/swr-sync-exporter:ro" "$ctr" -- "${once_argv[@]}" \
   >"$work/once.out" 2>"$work/once.err"
 once_rc=$?
 set -e
+test_logs_keep "$once_log" "$once_rc" "$work/once.out" "$work/once.err" "${once_argv[@]}"
 if [[ $once_rc -ne 0 ]] || ! grep -qx 'swr_up 1' "$work/once.out"; then
   log "exit code $once_rc; stderr:"
   cat "$work/once.err" >&2

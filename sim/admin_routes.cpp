@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
 #include "http_util.h"
 #include "routes.h"
 
@@ -65,8 +67,9 @@ void handle_add_jobs(SimState& state, const Request& req, Response& res) {
     rapidjson::Document doc;
     parse_body(req, doc);
     ref = parse_ref(doc);
-    const auto list = doc.FindMember("jobs");
-    if (list == doc.MemberEnd() || !list->value.IsArray()) {
+    const JsonValue& body = doc;  // const iterators: clang's C++20 == is ambiguous otherwise
+    const auto list = body.FindMember("jobs");
+    if (list == body.MemberEnd() || !list->value.IsArray()) {
       throw std::invalid_argument("jobs must be an array");
     }
     for (const JsonValue& item : list->value.GetArray()) {
@@ -120,6 +123,71 @@ void handle_delete_repository(SimState& state, const Request& req, Response& res
   if (!deleted) res.status = 404;
 }
 
+void write_outage(Writer& w, const SimState& state) {
+  const OutageKind kind = state.outage.active(state.now_us());
+  w.StartObject();
+  put(w, "kind");
+  put(w, to_string(kind));
+  put(w, "remaining_ms");
+  w.Int64(kind == OutageKind::kNone
+              ? 0
+              : std::max<std::int64_t>(0, (state.outage.until_us() - state.now_us()) / 1000));
+  put(w, "started");
+  w.Uint64(state.outage.started());
+  put(w, "refused_requests");
+  w.Uint64(state.outage.refused_requests());
+  put(w, "unavailable_answers");
+  w.Uint64(state.outage.unavailable_answers());
+  w.EndObject();
+}
+
+// POST /_sim/outage {"seconds": N, "kind": "refuse"|"503"}. refuse: the listening socket is
+// closed (connecting gets ECONNREFUSED) and open connections are shut down, this one's after
+// its answer; the same port opens again when the time is up, and the controls are unreachable
+// meanwhile. 503: every API call (SWR, IAM, metadata) is answered 503 with its service's error
+// body; /_sim/ keeps working.
+void handle_outage(SimState& state, const Request& req, Response& res) {
+  OutageKind kind = OutageKind::kNone;
+  double seconds = 0;
+  try {
+    rapidjson::Document doc;
+    parse_body(req, doc);
+    if (!doc.IsObject()) throw std::invalid_argument("body must be a JSON object");
+    const std::string kind_text = text(doc, "kind", true);
+    const auto parsed = parse_outage_kind(kind_text);
+    if (!parsed) throw std::invalid_argument("kind must be \"refuse\" or \"503\"");
+    kind = *parsed;
+    const JsonValue& body = doc;  // const iterators: clang's C++20 == is ambiguous otherwise
+    const auto s = body.FindMember("seconds");
+    if (s == body.MemberEnd() || !s->value.IsNumber()) {
+      throw std::invalid_argument("seconds must be a number");
+    }
+    seconds = s->value.GetDouble();
+    if (!(seconds > 0 && seconds <= 3600)) {
+      throw std::invalid_argument("seconds must be more than 0 and at most 3600");
+    }
+  } catch (const std::invalid_argument& e) {
+    send_error(res, 400, e.what());
+    return;
+  }
+  const std::int64_t until = state.now_us() + static_cast<std::int64_t>(seconds * 1e6);
+  if (!state.outage.begin(kind, until)) {
+    send_error(res, 409, "a refusal is already on");
+    return;
+  }
+  if (kind == OutageKind::kRefuse && state.refuse_connections) {
+    state.refuse_connections(req.remote_port);
+  }
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  put(w, "outage");
+  write_outage(w, state);
+  w.EndObject();
+  res.status = 200;
+  res.set_content(buffer.GetString(), kJsonType);
+}
+
 void handle_stats(SimState& state, const Request&, Response& res) {
   const StatsSnapshot s = state.stats.snapshot();
   const std::int64_t now = state.now_us();
@@ -148,6 +216,8 @@ void handle_stats(SimState& state, const Request&, Response& res) {
   w.Uint64(state.aksk.lockouts());
   put(w, "jobs");
   w.Uint64(state.world.job_count());
+  put(w, "outage");
+  write_outage(w, state);
   put(w, "faults");
   w.StartArray();
   for (const FaultHits& f : state.faults.hits()) {
@@ -189,6 +259,15 @@ void add_admin_routes(httplib::Server& server, SimState& state) {
   server.Post("/_sim/unlock-keys", [&state](const Request&, Response& res) {
     state.aksk.unlock_all();
     send_ok(res, "unlocked", true);
+  });
+  server.Post("/_sim/outage",
+              [&state](const Request& req, Response& res) { handle_outage(state, req, res); });
+  server.Get("/_sim/outage", [&state](const Request&, Response& res) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    write_outage(w, state);
+    res.status = 200;
+    res.set_content(buffer.GetString(), kJsonType);
   });
   server.Post("/_sim/churn", [&state](const Request&, Response& res) {
     state.churn_once();

@@ -31,6 +31,8 @@ FaultAction FaultBook::on_request(const RepositoryRef& ref) {
         action.kind = s.spec.kind;
         action.retry_after_seconds = (s.spec.retry_after_ms + 999) / 1000;
         action.mode = s.spec.mode;
+        action.truncation = s.spec.truncation;
+        action.bytes = s.spec.bytes;
         break;
     }
   }

@@ -14,10 +14,12 @@ namespace swr::sim {
 
 // What to do to one request: wait first, then maybe answer differently.
 struct FaultAction {
-  std::int64_t delay_ms = 0;                 // slow
-  std::optional<FaultKind> kind;             // the fault that shapes the answer, if any
-  std::int64_t retry_after_seconds = 0;      // throttle
-  RangeLie mode = RangeLie::kTotalTooSmall;  // lying_content_range
+  std::int64_t delay_ms = 0;                       // slow
+  std::optional<FaultKind> kind;                   // the fault that shapes the answer, if any
+  std::int64_t retry_after_seconds = 0;            // throttle
+  RangeLie mode = RangeLie::kTotalTooSmall;        // lying_content_range
+  Truncation truncation = Truncation::kShortRead;  // truncated_body
+  std::int64_t bytes = 0;                          // huge_body
 };
 
 struct FaultHits {

@@ -206,6 +206,7 @@ void handle_issue(SimState& state, const Request& req, Response& res) {
     return;
   }
   const TokenStore::Issued issued = state.tokens.issue(state.now_us());
+  state.secrets.record("iam_token", issued.token);
   res.status = 201;
   res.set_header("X-Subject-Token", issued.token);
   res.set_content(token_body(state, issued.info, wants_catalog(req)), kJsonType);
@@ -245,6 +246,7 @@ void handle_metadata_token(SimState& state, const Request& req, Response& res) {
     return;
   }
   std::string token = random_text(56);
+  state.secrets.record("metadata_session_token", token);
   {
     std::lock_guard lock(metadata_mutex());
     metadata_tokens().insert(token);
@@ -266,6 +268,8 @@ void handle_security_key(SimState& state, const Request& req, Response& res) {
   const std::string access = "TMP" + random_text(17);
   const std::string secret = random_text(40);
   const std::string security_token = "gQ" + random_text(600);
+  state.secrets.record("temporary_secret_key", secret);
+  state.secrets.record("security_token", security_token);
   state.aksk.add_temporary(access, secret, security_token, expires);
   res.set_content(R"({"credential":{"access":")" + access + R"(","secret":")" + secret +
                       R"(","securitytoken":")" + security_token + R"(","expires_at":")" +

@@ -11,6 +11,7 @@ namespace swr::sim {
 namespace {
 
 constexpr std::int64_t kMaxDurationMs = 365LL * 24 * 3600 * 1000;
+constexpr std::int64_t kMaxHugeBodyBytes = 4LL * 1024 * 1024 * 1024;
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
   std::int64_t value = 0;
@@ -104,6 +105,8 @@ void set_scalar(std::string_view key, std::string_view text, const std::string& 
   } else if (key == "project_id") {
     if (text.empty()) throw ConfigError(what + ": must not be empty");
     c.project_id = std::string(text);
+  } else if (key == "issued_secrets_dir") {
+    c.issued_secrets_dir = std::string(text);
   } else {
     throw ConfigError(what + ": unknown setting");
   }
@@ -163,8 +166,8 @@ void apply_credentials(const toml::table& table, const TomlReader& r, Credential
 // Every fault key is accepted on every kind (and checked), so one commented template can list
 // them all; a key only acts on its own kind (retry_after: throttle, delay: slow, ...).
 bool is_fault_key(std::string_view key) {
-  for (const std::string_view k :
-       {"organization", "repository", "kind", "count", "retry_after", "delay", "after", "mode"}) {
+  for (const std::string_view k : {"organization", "repository", "kind", "count", "retry_after",
+                                   "delay", "after", "mode", "bytes"}) {
     if (k == key) return true;
   }
   return false;
@@ -182,7 +185,7 @@ FaultSpec read_fault(const toml::table& table, std::size_t index, const TomlRead
     throw ConfigError(r.at(*kind_node, prefix + "kind") + ": unknown fault kind " +
                       quoted(kind_text) +
                       " (server_error, bad_gateway, throttle, slow, malformed_json, "
-                      "lying_content_range, token_expiry, not_found)");
+                      "lying_content_range, token_expiry, not_found, truncated_body, huge_body)");
   }
   f.kind = *kind;
   bool have_org = false, have_repo = false;
@@ -206,6 +209,14 @@ FaultSpec read_fault(const toml::table& table, std::size_t index, const TomlRead
     } else if (key == "after") {
       f.after = r.integer(node, name);
       if (f.after < 0) throw ConfigError(r.at(node, name) + " must not be negative");
+    } else if (key == "mode" && f.kind == FaultKind::kTruncatedBody) {
+      const std::string text = r.string(node, name);
+      const auto truncation = parse_truncation(text);
+      if (!truncation) {
+        throw ConfigError(r.at(node, name) + ": unknown mode " + quoted(text) +
+                          " (short_read, cut_json)");
+      }
+      f.truncation = *truncation;
     } else if (key == "mode") {
       const std::string text = r.string(node, name);
       const auto mode = parse_range_lie(text);
@@ -214,6 +225,11 @@ FaultSpec read_fault(const toml::table& table, std::size_t index, const TomlRead
                           " (total_too_small, total_too_large, garbage, missing)");
       }
       f.mode = *mode;
+    } else if (key == "bytes") {
+      f.bytes = r.integer(node, name);
+      if (f.bytes < 2 || f.bytes > kMaxHugeBodyBytes) {
+        throw ConfigError(r.at(node, name) + " must be 2.." + std::to_string(kMaxHugeBodyBytes));
+      }
     }
   }
   if (!have_org || !have_repo) {
@@ -251,6 +267,10 @@ std::string_view to_string(FaultKind kind) {
       return "token_expiry";
     case FaultKind::kNotFound:
       return "not_found";
+    case FaultKind::kTruncatedBody:
+      return "truncated_body";
+    case FaultKind::kHugeBody:
+      return "huge_body";
   }
   return "unknown";
 }
@@ -259,7 +279,7 @@ std::optional<FaultKind> parse_fault_kind(std::string_view text) {
   for (const FaultKind k :
        {FaultKind::kServerError, FaultKind::kBadGateway, FaultKind::kThrottle, FaultKind::kSlow,
         FaultKind::kMalformedJson, FaultKind::kLyingContentRange, FaultKind::kTokenExpiry,
-        FaultKind::kNotFound}) {
+        FaultKind::kNotFound, FaultKind::kTruncatedBody, FaultKind::kHugeBody}) {
     if (to_string(k) == text) return k;
   }
   return std::nullopt;
@@ -270,6 +290,12 @@ std::optional<RangeLie> parse_range_lie(std::string_view text) {
   if (text == "total_too_large") return RangeLie::kTotalTooLarge;
   if (text == "garbage") return RangeLie::kGarbage;
   if (text == "missing") return RangeLie::kMissing;
+  return std::nullopt;
+}
+
+std::optional<Truncation> parse_truncation(std::string_view text) {
+  if (text == "short_read") return Truncation::kShortRead;
+  if (text == "cut_json") return Truncation::kCutJson;
   return std::nullopt;
 }
 
@@ -335,7 +361,8 @@ void apply_toml(std::string_view text, std::string_view source, SimConfig& confi
         config.faults.push_back(read_fault(*table, i, r));
       }
     } else if (key == "listen" || key == "data" || key == "token_lifetime" ||
-               key == "churn_interval" || key == "region" || key == "project_id") {
+               key == "churn_interval" || key == "region" || key == "project_id" ||
+               key == "issued_secrets_dir") {
       set_scalar(key, r.string(node, key), r.at(node, key), config);
     } else {
       throw ConfigError(r.at(node, key) + ": unknown key");
@@ -392,8 +419,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       if (c == '-') c = '_';
     }
     static constexpr std::string_view kFlagKeys[] = {
-        "listen", "seed",           "organizations",  "repositories", "jobs",      "data",
-        "region", "token_lifetime", "churn_interval", "project_id",   "token_size"};
+        "listen",         "seed",       "organizations", "repositories",
+        "jobs",           "data",       "region",        "token_lifetime",
+        "churn_interval", "project_id", "token_size",    "issued_secrets_dir"};
     bool known = false;
     for (const std::string_view k : kFlagKeys) known = known || k == key;
     if (!known || flag.name.find('_') != std::string::npos) {
@@ -423,6 +451,9 @@ Simulates Huawei Cloud SWR (sync jobs, organizations, repositories) and IAM toke
   --region NAME            default cn-north-4
   --project-id ID          project id of the region
   --verbose                log every request (method, path, status, duration) to stderr
+  --issued-secrets-dir DIR append every secret it holds or issues (keys, password, tokens) to
+                           DIR/swr-sim-PID.secrets, one per line, for tests that search logs
+                           for them (default: $SWR_TEST_LOG_DIR/issued-secrets when that is set)
 
 Durations: 500ms, 30s, 5m, 24h. Prints `swr-sim listening on http://HOST:PORT` once bound.
 )";

@@ -25,14 +25,21 @@ enum class FaultKind {
   kLyingContentRange,
   kTokenExpiry,
   kNotFound,
+  kTruncatedBody,
+  kHugeBody,
 };
 
 // How a lying_content_range fault corrupts the header.
 enum class RangeLie { kTotalTooSmall, kTotalTooLarge, kGarbage, kMissing };
 
+// How a truncated_body fault cuts the answer. short_read: the Content-Length of the whole body,
+// half of it, then the connection closes. cut_json: a complete answer whose body stops mid-JSON.
+enum class Truncation { kShortRead, kCutJson };
+
 std::string_view to_string(FaultKind kind);
 std::optional<FaultKind> parse_fault_kind(std::string_view text);
 std::optional<RangeLie> parse_range_lie(std::string_view text);
+std::optional<Truncation> parse_truncation(std::string_view text);
 
 // One [[faults]] entry: what goes wrong on one repository's sync_job calls.
 struct FaultSpec {
@@ -45,7 +52,9 @@ struct FaultSpec {
   std::int64_t retry_after_ms = 1000;  // throttle
   std::int64_t delay_ms = 2000;        // slow
   std::int64_t after = 1;              // token_expiry: requests that pass before the tokens die
-  RangeLie mode = RangeLie::kTotalTooSmall;  // lying_content_range
+  RangeLie mode = RangeLie::kTotalTooSmall;        // lying_content_range
+  Truncation truncation = Truncation::kShortRead;  // truncated_body, from the key `mode`
+  std::int64_t bytes = 50LL * 1024 * 1024;         // huge_body: size of the streamed body
 };
 
 struct Credentials {
@@ -73,6 +82,10 @@ struct SimConfig {
   std::string project_id = "0b5c1f0e3d0e4f3c9d6c8e2a7b1f4e5d";
   bool legacy_error_bodies = false;
   bool verbose = false;
+  // Where every secret the simulator holds or hands out (its secret key and password, IAM
+  // tokens, metadata session tokens, temporary secret keys and security tokens) is appended, one
+  // per line, so a test can search logs for exactly those strings. Empty: recorded nowhere.
+  std::string issued_secrets_dir;
   Credentials credentials;
   std::vector<FaultSpec> faults;
 };

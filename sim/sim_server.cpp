@@ -43,6 +43,37 @@ WorldData build_world(const SimConfig& config, const Identity& identity, std::in
 // Per-thread start time of the request being served, for the access log.
 thread_local std::chrono::steady_clock::time_point request_started;
 
+// During an outage: true when the request is answered (503) or cut (refuse) here.
+bool answer_outage(SimState& state, const httplib::Request& req, httplib::Response& res) {
+  switch (state.outage.active(state.now_us())) {
+    case OutageKind::kNone:
+      return false;
+    case OutageKind::kRefuse:
+      // A connection opened before the refusal, and not yet cut: a stopped server answers
+      // nothing on it. The response written after this fails on the shut-down socket.
+      state.outage.count_refused_request();
+      cut_connections(state.port.load(), req.remote_port);
+      res.status = 503;
+      res.set_content("swr-sim: refusing connections\n", "text/plain");
+      return true;
+    case OutageKind::kUnavailable:
+      break;
+  }
+  if (req.path.starts_with("/_sim/")) return false;  // the controls keep working
+  state.outage.count_unavailable_answer();
+  res.status = 503;
+  if (req.path.starts_with("/v3/")) {
+    res.set_content(
+        iam_error_body(503, "Service Unavailable", "The service is temporarily unavailable."),
+        kJsonType);
+  } else if (req.path.starts_with("/meta-data/") || req.path.starts_with("/openstack/")) {
+    res.set_content("service unavailable\n", "text/plain");
+  } else {
+    res.set_content(swr_error_body("SVCSTG.SWR.5030000", "Service unavailable"), kJsonType);
+  }
+  return true;
+}
+
 }  // namespace
 
 Identity identity_for(const Credentials& credentials) {
@@ -74,10 +105,11 @@ SimServer::SimServer(SimConfig config, Clock clock) {
   // it for 1,000 (keepalive_requests), so clients that reuse connections do here too. The idle
   // timeout stays at httplib's 5 s: each open connection holds one of the server's threads.
   server.set_keep_alive_max_count(1000);
-  server.set_pre_routing_handler([&state](const httplib::Request&, httplib::Response& res) {
+  server.set_pre_routing_handler([&state](const httplib::Request& req, httplib::Response& res) {
     request_started = std::chrono::steady_clock::now();
     res.set_header(kRequestIdHeader, state.next_request_id());
-    return httplib::Server::HandlerResponse::Unhandled;
+    return answer_outage(state, req, res) ? httplib::Server::HandlerResponse::Handled
+                                          : httplib::Server::HandlerResponse::Unhandled;
   });
   // Unknown paths get the gateway's answer; handlers' own error bodies are left alone.
   server.set_error_handler(httplib::Server::HandlerWithResponse(
@@ -105,11 +137,13 @@ SimServer::SimServer(SimConfig config, Clock clock) {
   add_iam_routes(server, state);
   add_swr_routes(server, state);
   add_admin_routes(server, state);
+  state.refuse_connections = [this](int spare_peer_port) { begin_refusal(spare_peer_port); };
 }
 
 SimServer::~SimServer() { stop(); }
 
 int SimServer::start() {
+  std::lock_guard lock(lifecycle_mutex_);
   if (running_) return port_;
   const SimConfig& config = state_->config;
   state_->stop.reset();
@@ -123,8 +157,8 @@ int SimServer::start() {
     }
     port_ = config.listen_port;
   }
-  listener_ = std::thread([this] { server_->listen_after_bind(); });
-  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  state_->port = port_;
+  start_listener();
   if (config.churn_interval_ms > 0) {
     churner_ = std::thread([this] {
       const std::chrono::milliseconds period(state_->config.churn_interval_ms);
@@ -135,13 +169,65 @@ int SimServer::start() {
   return port_;
 }
 
+void SimServer::start_listener() {
+  listener_ = std::thread([this] { server_->listen_after_bind(); });
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
 void SimServer::stop() {
-  if (!running_) return;
-  running_ = false;
+  std::thread outage;
+  {
+    std::lock_guard lock(lifecycle_mutex_);
+    if (!running_) return;
+    running_ = false;
+    outage = std::move(outage_);
+  }
   state_->stop.stop();
+  if (outage.joinable()) outage.join();
+  std::lock_guard lock(lifecycle_mutex_);
   server_->stop();
   if (listener_.joinable()) listener_.join();
   if (churner_.joinable()) churner_.join();
+}
+
+// Runs on a request's worker thread: it must not wait for the listener, which waits for every
+// worker before it returns. The outage thread does the stopping and the reopening.
+void SimServer::begin_refusal(int spare_peer_port) {
+  std::lock_guard lock(lifecycle_mutex_);
+  if (!running_) return;
+  // A refusal ends (end_refusal) only after its thread reopened the port, so any earlier
+  // outage thread is done with its work by the time a new refusal can be asked for.
+  if (outage_.joinable()) outage_.join();
+  outage_ = std::thread([this, spare_peer_port] { refuse_until_over(spare_peer_port); });
+}
+
+void SimServer::refuse_until_over(int spare_peer_port) {
+  {
+    std::lock_guard lock(lifecycle_mutex_);
+    // New connections are refused from here on (nothing listens on the port); the open ones
+    // are cut, as a server that goes down does.
+    server_->stop();
+    cut_connections(port_, std::nullopt, spare_peer_port);
+    if (listener_.joinable()) listener_.join();
+  }
+  const std::int64_t until = state_->outage.until_us();
+  while (state_->now_us() < until) {
+    if (!state_->stop.sleep_for(std::chrono::milliseconds(10))) return;
+  }
+  // The same port again. SO_REUSEADDR lets it bind while old connections sit in TIME_WAIT; if
+  // something else took the port meanwhile, keep trying: the outage just lasts longer.
+  while (true) {
+    {
+      std::lock_guard lock(lifecycle_mutex_);
+      if (!running_) return;
+      if (server_->bind_to_port(state_->config.listen_host, port_)) {
+        state_->outage.end_refusal();
+        start_listener();
+        return;
+      }
+    }
+    if (!state_->stop.sleep_for(std::chrono::milliseconds(100))) return;
+  }
 }
 
 const std::string& SimServer::host() const { return state_->config.listen_host; }

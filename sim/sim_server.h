@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -39,10 +40,18 @@ class SimServer {
   const SimConfig& config() const;
 
  private:
+  void start_listener();
+  void begin_refusal(int spare_peer_port);
+  void refuse_until_over(int spare_peer_port);
+
   std::unique_ptr<SimState> state_;
   std::unique_ptr<httplib::Server> server_;
+  // Guards running_, listener_ and outage_: a refusal (POST /_sim/outage) stops and restarts
+  // the listener from its own thread while stop() may be called from another.
+  std::mutex lifecycle_mutex_;
   std::thread listener_;
   std::thread churner_;
+  std::thread outage_;
   int port_ = 0;
   bool running_ = false;
 };

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <string>
@@ -12,6 +13,8 @@
 #include "auth.h"
 #include "clock.h"
 #include "faults.h"
+#include "outage.h"
+#include "secret_journal.h"
 #include "sim_config.h"
 #include "stats.h"
 #include "world.h"
@@ -52,7 +55,11 @@ struct SimState {
         world(std::move(world_in), identity),
         tokens(config.token_lifetime_ms * 1000, static_cast<std::size_t>(config.token_size)),
         aksk(config.credentials.access_key, config.credentials.secret_key),
-        faults(config.faults) {}
+        faults(config.faults),
+        secrets(config.issued_secrets_dir) {
+    secrets.record("secret_key", config.credentials.secret_key);
+    secrets.record("password", config.credentials.password);
+  }
 
   std::int64_t now_us() const { return clock(); }
   // One churn period; the rng is seeded from the world's seed, so a run is repeatable.
@@ -82,6 +89,12 @@ struct SimState {
   FaultBook faults;
   Stats stats;
   StopSignal stop;
+  Outage outage;
+  SecretJournal secrets;
+  std::atomic<int> port{0};  // where the server listens, once started
+  // Set by SimServer: close the listening socket and cut the open connections (but the one from
+  // `spare_peer_port`, which carries the request that asked for it) until the outage is over.
+  std::function<void(int spare_peer_port)> refuse_connections;
   std::atomic<std::uint64_t> request_counter{0};
   std::uint64_t salt = static_cast<std::uint64_t>(system_now_us());
   std::mutex churn_mutex;

@@ -3,6 +3,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 
 #include "error_bodies.h"
@@ -173,6 +174,77 @@ std::string content_range(std::size_t offset, std::size_t count, std::size_t tot
   return std::to_string(offset) + "-" + std::to_string(count) + "/" + std::to_string(total);
 }
 
+// truncated_body, short_read: the Content-Length of the whole body, half of it on the wire, then
+// the connection closes (a provider that returns false makes cpp-httplib drop the connection).
+void send_short_read(Response& res, std::string body) {
+  auto whole = std::make_shared<const std::string>(std::move(body));
+  res.status = 200;
+  res.set_content_provider(whole->size(), kJsonType,
+                           [whole](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                             if (offset == 0) sink.write(whole->data(), whole->size() / 2);
+                             return false;
+                           });
+}
+
+// huge_body: a valid JSON array of jobs about `bytes` long, made chunk by chunk as the client
+// reads it, so the simulator never holds more than one chunk of it.
+class HugeBody {
+ public:
+  HugeBody(SimJob model, std::int64_t bytes)
+      : model_(std::move(model)), bytes_(static_cast<std::size_t>(bytes)) {}
+
+  bool next(std::size_t offset, httplib::DataSink& sink) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    std::string chunk = offset == 0 ? "[" : "";
+    while (chunk.size() < kChunk && offset + chunk.size() + 1 < bytes_) {
+      if (written_ > 0) chunk.push_back(',');
+      model_.id = kFirstId + written_++;
+      rapidjson::StringBuffer buffer;
+      Writer w(buffer);
+      write_job(w, model_);
+      chunk.append(buffer.GetString(), buffer.GetSize());
+    }
+    const bool last = offset + chunk.size() + 1 >= bytes_;
+    if (last) chunk.push_back(']');
+    if (!sink.write(chunk.data(), chunk.size())) return false;
+    if (last) sink.done();
+    return true;
+  }
+
+ private:
+  static constexpr std::int64_t kFirstId = 900000000;
+  SimJob model_;
+  std::size_t bytes_;
+  std::int64_t written_ = 0;
+};
+
+void send_huge_body(Response& res, SimJob model, std::int64_t bytes) {
+  auto body = std::make_shared<HugeBody>(std::move(model), bytes);
+  res.status = 200;
+  res.set_chunked_content_provider(kJsonType, [body](std::size_t offset, httplib::DataSink& sink) {
+    return body->next(offset, sink);
+  });
+}
+
+// A job like the repository's own, for huge_body to repeat.
+SimJob model_job(const RepositoryRef& ref, const JobPage& page, const SimState& state) {
+  if (!page.jobs.empty()) return page.jobs.front();
+  SimJob job;
+  job.created_at = "2026-01-01T00:00:00.000000Z";
+  job.updated_at = "2026-01-01T00:01:00.000000Z";
+  job.organization = ref.organization;
+  job.repository = ref.repository;
+  job.tag = "huge";
+  job.remote_region = "cn-east-3";
+  job.remote_organization = ref.organization;
+  job.status = "success";
+  job.domain_id = state.identity.domain_id;
+  job.domain_name = state.identity.domain_name;
+  job.operator_id = state.identity.user_id;
+  job.operator_name = state.identity.user_name;
+  return job;
+}
+
 void handle_sync_job(SimState& state, const Request& req, Response& res) {
   state.stats.count(Endpoint::kSyncJob);
   const RepositoryRef ref = repository_from_path(req);
@@ -205,6 +277,7 @@ void handle_sync_job(SimState& state, const Request& req, Response& res) {
   std::size_t total = page.total;
   std::optional<std::string> range = content_range(q.offset, page.jobs.size(), total);
   bool cut_body = false;
+  std::optional<Truncation> truncation;
   if (fault.kind) {
     switch (*fault.kind) {
       case FaultKind::kServerError:
@@ -249,6 +322,13 @@ void handle_sync_job(SimState& state, const Request& req, Response& res) {
             break;
         }
         break;
+      case FaultKind::kTruncatedBody:
+        truncation = fault.truncation;
+        break;
+      case FaultKind::kHugeBody:
+        if (range) res.set_header("Content-Range", *range);
+        send_huge_body(res, model_job(ref, page, state), fault.bytes);
+        return;
       case FaultKind::kSlow:
         break;
     }
@@ -262,6 +342,12 @@ void handle_sync_job(SimState& state, const Request& req, Response& res) {
   std::string body = buffer.GetString();
   if (cut_body) body.resize(body.size() / 2);
   if (range) res.set_header("Content-Range", *range);
+  if (truncation == Truncation::kShortRead) {
+    send_short_read(res, std::move(body));
+    return;
+  }
+  // Two thirds in: inside a job object, unlike malformed_json's half.
+  if (truncation == Truncation::kCutJson) body.resize(body.size() * 2 / 3);
   call.send(200, std::move(body));
 }
 

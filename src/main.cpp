@@ -253,6 +253,10 @@ int main(int argc, char** argv) {
   // Workers and web threads would each get a malloc arena that keeps what it once held; two
   // arenas keep the resident set near what is in use.
   mallopt(M_ARENA_MAX, 2);
+  // Blocks of 1 MiB and more (large response bodies, up to the 32 MiB cap) are mapped and
+  // unmapped on their own. Left dynamic, glibc raises this threshold to the largest block freed,
+  // so after one big body the next ones come from an arena that keeps them.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   Flags flags;
   if (auto error = parse_flags(argc, argv, flags)) {
     std::cerr << "swr-sync-exporter: " << *error << "\n\n" << kUsage;

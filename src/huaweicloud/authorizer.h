@@ -24,6 +24,10 @@ class Authorizer {
   virtual bool invalidate(const HttpRequest& refused) = 0;
   // AK/SK: a refused signature means wrong keys, and retrying risks locking the key pair.
   virtual bool signs_requests() const = 0;
+  // Whether the last failure of authorize() was the identity service refusing the credentials,
+  // rather than it being unreachable or failing; only then are the other requests of a cycle
+  // not sent.
+  virtual bool credentials_refused() const { return false; }
 };
 
 struct AkSk {

@@ -165,12 +165,16 @@ class CurlTransport final : public Transport {
     if (rc != CURLE_OK) {
       response.status = 0;
       response.body.clear();
+      response.body.shrink_to_fit();
+      response.body_too_large = exchange.too_large;
       response.transport_error =
           exchange.too_large ? "response body larger than " +
                                    std::to_string(options_.max_body_bytes) + " bytes: refused"
           : rc == CURLE_OPERATION_TIMEDOUT
               ? "no complete response within " + std::to_string(options_.timeout.count()) + " ms"
               : std::string(curl_easy_strerror(rc));
+      // Which server: a wrong endpoint and a service that is down read the same otherwise.
+      response.transport_error += " (" + request.base_url + ")";
       return response;
     }
     long status = 0;

@@ -72,6 +72,11 @@ class PasswordAuthorizer final : public Authorizer {
 
   bool signs_requests() const override { return false; }
 
+  bool credentials_refused() const override {
+    std::lock_guard lock(mutex_);
+    return password_refused_ && clock_.now() < next_attempt_;
+  }
+
  private:
   std::optional<std::string> fetch(Clock_::time_point now) {
     HttpRequest request;
@@ -100,6 +105,7 @@ class PasswordAuthorizer final : public Authorizer {
       last_error_ = "IAM token request failed: " + describe_failure(response);
     }
     const bool refused = response.status == 400 || response.status == 401 || response.status == 403;
+    password_refused_ = refused;
     next_attempt_ = now + (refused ? std::chrono::duration_cast<Clock_::duration>(kRefusedBackoff)
                                    : std::chrono::duration_cast<Clock_::duration>(kRenewRetry));
     log::warn(refused ? "IAM refused the password; not asking again for five minutes"
@@ -115,9 +121,10 @@ class PasswordAuthorizer final : public Authorizer {
   Transport& transport_;
   ApiObserver& observer_;
   Clock& clock_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::string token_;
   std::string last_error_;
+  bool password_refused_ = false;
   Clock_::time_point renew_at_{}, expires_at_{}, next_attempt_{};
   Clock_::time_point last_forced_renewal_{};
 };

@@ -14,8 +14,8 @@ namespace swr::huaweicloud {
 namespace {
 
 bool is_retryable(const HttpResponse& response, const ApiErrorBody& error) {
-  return response.status == 0 || response.status == 429 || response.status >= 500 ||
-         is_throttling_code(error.code);
+  return (response.status == 0 && !response.body_too_large) || response.status == 429 ||
+         response.status >= 500 || is_throttling_code(error.code);
 }
 
 std::string describe(const HttpResponse& response, const ApiErrorBody& error) {
@@ -173,7 +173,7 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
     }
     HttpRequest request = unsigned_request;
     if (auto error = authorizer_.authorize(request, stop)) {
-      return {std::nullopt, {std::string(what) + ": " + *error, true}};
+      return {std::nullopt, {std::string(what) + ": " + *error, authorizer_.credentials_refused()}};
     }
     if (!limiter_.acquire(stop)) {
       return {std::nullopt,
@@ -226,12 +226,12 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
       auto wait = retry_after ? parse_retry_after(*retry_after) : std::nullopt;
       delay = std::min(wait.value_or(policy_.throttle_delay + delay / 4), policy_.max_retry_after);
     }
-    log::debug("retrying", {{"api", std::string(api)},
-                            {"code", response.code_label()},
-                            {"request_id", request_id},
-                            {"attempt", std::to_string(attempt)},
-                            {"delay_ms", std::to_string(delay.count())},
-                            {"err", reason}});
+    log::Fields fields = {{"api", std::string(api)}, {"code", response.code_label()}};
+    if (!request_id.empty()) fields.emplace_back("request_id", request_id);  // none if no answer
+    fields.emplace_back("attempt", std::to_string(attempt));
+    fields.emplace_back("delay_ms", std::to_string(delay.count()));
+    fields.emplace_back("err", reason);
+    log::debug("retrying", std::move(fields));
     if (!clock_.sleep_for(delay, stop)) {
       return {std::nullopt, {std::string(what) + ": stopped while waiting to retry", false}};
     }

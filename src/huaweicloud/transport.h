@@ -30,6 +30,8 @@ struct HttpResponse {
   std::string transport_error;
   KeyValues headers;
   std::string body;
+  // The body went past the size cap and was refused: asking again would only fetch it again.
+  bool body_too_large = false;
 
   std::optional<std::string> header(std::string_view name) const;  // case-insensitive
   // The `code` label of swr_exporter_api_requests_total: the status, or "network".

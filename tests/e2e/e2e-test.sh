@@ -59,6 +59,9 @@ log() { echo "[$(elapsed)s] $*"; }
 
 WORK=""
 PIDS=()
+KEPT_LOGS=()  # "log file<TAB>DIR/NAME<TAB>command line" of each exporter and swr-sim
+# shellcheck source=../secrets/test-logs.sh
+source "$REPO/tests/secrets/test-logs.sh"
 STEPS=()  # "name<TAB>milliseconds" for the summary
 step_start=$T0
 step_done() {
@@ -116,10 +119,20 @@ stop_pid() {  # TERM, then KILL after 5 s
   wait "$pid" 2>/dev/null || true
 }
 
+# After the processes stopped: their stdout and stderr into $SWR_TEST_LOG_DIR.
+keep_test_logs() {
+  local entry file base argv
+  for entry in "${KEPT_LOGS[@]}"; do
+    IFS=$'\t' read -r file base argv <<<"$entry"
+    test_logs_keep "$file" stopped "$base.out" "$base.log" "$argv"
+  done
+}
+
 cleanup() {
   local rc=$? i
   trap - EXIT INT TERM
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
+  keep_test_logs
   if [[ -n "$WORK" && -d "$WORK" ]]; then
     if [[ "${E2E_KEEP:-}" == 1 ]]; then
       echo "kept $WORK" >&2
@@ -136,13 +149,17 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/swr-e2e-XXXXXX")"
 mkdir -p "$WORK/failing" "$WORK/healthy" "$WORK/rules"
 
 # start DIR NAME COMMAND...: runs COMMAND in the background, stdout in DIR/NAME.out, stderr in
-# DIR/NAME.log; sets STARTED_PID.
+# DIR/NAME.log; sets STARTED_PID. The exporters' and simulators' logs are kept for the secret
+# scan when SWR_TEST_LOG_DIR is set (see keep_test_logs).
 start() {
   local dir=$1 name=$2
   shift 2
   "$@" >"$dir/$name.out" 2>"$dir/$name.log" </dev/null &
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
+  if [[ "$1" == "$EXPORTER_BIN" || "$1" == "$SIM_BIN" ]]; then
+    KEPT_LOGS+=("$(test_logs_claim "$STARTED_PID" "$@")"$'\t'"$dir/$name"$'\t'"$*")
+  fi
 }
 
 # wait_match FILE REGEX SECONDS PID WHAT: waits for a line of FILE matching REGEX (extended), while
@@ -219,7 +236,7 @@ declare -A SIM_PORT EXPORTER_PORT PROM_PORT PROM_PID AM_PORT HOOK_PORT EXPORTER_
 start_sim() {  # start_sim STACK TOML_BODY
   local stack=$1 dir="$WORK/$1" line
   printf 'listen = "127.0.0.1:0"\n%s\n' "$2" >"$dir/sim.toml"
-  start "$dir" sim "$SIM_BIN" --config "$dir/sim.toml"
+  start "$dir" sim "$SIM_BIN" --config "$dir/sim.toml" --verbose
   line=$(wait_match "$dir/sim.out" 'swr-sim listening on http://127\.0\.0\.1:[0-9]+' 15 "$STARTED_PID" "swr-sim ($stack)")
   SIM_PORT[$stack]=${line##*:}
 }
@@ -250,7 +267,7 @@ $2
 EOF
   (umask 077 && printf 'sim-password' >"$dir/password")
   start "$dir" exporter "$EXPORTER_BIN" --config "$dir/exporter.toml" \
-    --web.listen-address 127.0.0.1:0 --log.level info
+    --web.listen-address 127.0.0.1:0 --log.level debug
   EXPORTER_PID[$stack]=$STARTED_PID
   line=$(wait_match "$dir/exporter.log" 'msg=listening.*port=[0-9]+' 15 "$STARTED_PID" "swr-sync-exporter ($stack)")
   port=$(grep -oE 'port=[0-9]+' <<<"$line" | head -1)

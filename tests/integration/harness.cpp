@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,11 @@ namespace swr::test {
 std::string exporter_binary() { return SWR_EXPORTER_BIN; }
 std::string sim_binary() { return SWR_SIM_BIN; }
 std::string data_dir() { return SWR_TEST_DATA_DIR; }
+
+std::string test_log_dir() {
+  const char* dir = std::getenv("SWR_TEST_LOG_DIR");
+  return dir ? dir : "";
+}
 
 TempDir::TempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "swr-it-XXXXXX").string();
@@ -93,15 +99,63 @@ std::string slurp(const std::string& file) {
   return s.str();
 }
 
+bool is_logged_binary(const std::vector<std::string>& argv) {
+  return !argv.empty() && (argv[0] == exporter_binary() || argv[0] == sim_binary());
+}
+
+// The exporter at debug level, unless the test chose a level (or tests a bad one).
+std::vector<std::string> with_debug_logging(std::vector<std::string> argv) {
+  if (argv.empty() || argv[0] != exporter_binary()) return argv;
+  for (const std::string& arg : argv) {
+    if (arg == "--log.level" || arg.starts_with("--log.level=")) return argv;
+  }
+  argv.push_back("--log.level");
+  argv.push_back("debug");
+  return argv;
+}
+
+std::string command_line(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& arg : argv) out += (out.empty() ? "" : " ") + arg;
+  return out;
+}
+
+// Names the log file of a process just started and lists it in the manifest; "" when logs are
+// not kept or the process is neither the exporter nor swr-sim.
+std::string claim_log(const std::vector<std::string>& argv, pid_t pid) {
+  const std::string dir = test_log_dir();
+  if (dir.empty() || !is_logged_binary(argv)) return {};
+  static std::atomic<int> sequence{0};
+  const std::string name = std::filesystem::path(argv[0]).filename().string() + "-" +
+                           std::to_string(pid) + "-by-integration-" + std::to_string(::getpid()) +
+                           "-" + std::to_string(sequence++) + ".log";
+  std::error_code ignored;
+  std::filesystem::create_directories(dir + "/manifest", ignored);
+  std::ofstream(dir + "/manifest/" + name) << command_line(argv) << "\n";
+  return dir + "/" + name;
+}
+
+void write_log(const std::string& file, const std::vector<std::string>& argv, int exit_code,
+               const std::string& out, const std::string& err) {
+  if (file.empty()) return;
+  std::ofstream log(file, std::ios::binary | std::ios::trunc);
+  log << "# argv: " << command_line(argv) << "\n# exit: " << exit_code << "\n# --- stdout\n"
+      << out << (out.empty() || out.back() == '\n' ? "" : "\n") << "# --- stderr\n"
+      << err;
+  CHECK_MESSAGE(log.good(), "cannot write the process log " << file);
+}
+
 }  // namespace
 
-RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds limit,
+RunResult run(const std::vector<std::string>& argv_in, std::chrono::milliseconds limit,
               const std::vector<std::string>& extra_env) {
+  const std::vector<std::string> argv = with_debug_logging(argv_in);
   TempDir dir;
   const std::string out_file = dir.path() + "/out", err_file = dir.path() + "/err";
   const int out_fd = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const int err_fd = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const pid_t pid = spawn(argv, out_fd, err_fd, extra_env);
+  const std::string log_file = claim_log(argv, pid);
   ::close(out_fd);
   ::close(err_fd);
   RunResult result;
@@ -122,27 +176,46 @@ RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds li
   }
   result.out = slurp(out_file);
   result.err = slurp(err_file);
+  write_log(log_file, argv, result.exit_code, result.out, result.err);
   return result;
 }
 
 Process::Process(const std::vector<std::string>& argv, const std::string& stderr_file,
                  const std::vector<std::string>& extra_env)
-    : stderr_file_(stderr_file) {
+    : stderr_file_(stderr_file), argv_(with_debug_logging(argv)) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   const int err_fd = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_ = spawn(argv, fds[1], err_fd, extra_env);
+  pid_ = spawn(argv_, fds[1], err_fd, extra_env);
   ::close(fds[1]);
   ::close(err_fd);
   out_fd_ = fds[0];
+  log_file_ = claim_log(argv_, pid_);
 }
 
 Process::~Process() {
   if (!reaped_ && pid_ > 0) {
     ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
+  keep_log();
   if (out_fd_ >= 0) ::close(out_fd_);
+}
+
+// Once the process is gone: what it wrote to stdout (read by read_line or still in the pipe)
+// and its stderr file, into the test log directory.
+void Process::keep_log() {
+  if (log_file_.empty()) return;
+  if (out_fd_ >= 0) {
+    ::fcntl(out_fd_, F_SETFL, ::fcntl(out_fd_, F_GETFL) | O_NONBLOCK);
+    char buf[4096];
+    for (ssize_t n; (n = ::read(out_fd_, buf, sizeof buf)) > 0;) {
+      stdout_seen_.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  write_log(log_file_, argv_, exit_code_, stdout_seen_, stderr_text());
 }
 
 std::optional<std::string> Process::read_line(std::chrono::milliseconds limit) {
@@ -162,6 +235,7 @@ std::optional<std::string> Process::read_line(std::chrono::milliseconds limit) {
     const ssize_t n = ::read(out_fd_, buf, sizeof buf);
     if (n <= 0) return std::nullopt;
     buffer_.append(buf, static_cast<std::size_t>(n));
+    stdout_seen_.append(buf, static_cast<std::size_t>(n));
   }
 }
 
@@ -188,7 +262,8 @@ std::optional<int> Process::wait(std::chrono::milliseconds limit) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       reaped_ = true;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_code_;
     }
     if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -199,8 +274,10 @@ std::string Process::stderr_text() const { return slurp(stderr_file_); }
 
 Sim::Sim(const std::string& toml) {
   const std::string config = dir_.write("sim.toml", toml);
-  process_ = std::make_unique<Process>(std::vector<std::string>{sim_binary(), "--config", config},
-                                       dir_.path() + "/sim.err");
+  // --verbose: its access log goes through the secret scan too.
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{sim_binary(), "--config", config, "--verbose"},
+      dir_.path() + "/sim.err");
   const auto line = process_->read_line(std::chrono::seconds(20));
   REQUIRE_MESSAGE(line, "swr-sim did not start: " << process_->stderr_text());
   const std::string prefix = "swr-sim listening on ";
@@ -234,6 +311,20 @@ long Sim::requests(const std::string& api) const {
   const auto& requests = doc["requests"];
   if (!requests.HasMember(api.c_str())) return 0;
   return static_cast<long>(requests[api.c_str()].GetInt64());
+}
+
+long Sim::jobs() const {
+  const std::string body = admin_get("/_sim/stats");
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  REQUIRE(doc.IsObject());
+  REQUIRE(doc["jobs"].IsUint64());
+  return static_cast<long>(doc["jobs"].GetUint64());
+}
+
+void Sim::outage(const std::string& kind, double seconds) const {
+  admin_post("/_sim/outage",
+             "{\"kind\":\"" + kind + "\",\"seconds\":" + std::to_string(seconds) + "}");
 }
 
 std::string aksk_auth() {
@@ -367,6 +458,46 @@ std::string http_get(int port, const std::string& path,
     for (const auto& [k, v] : result->headers) (*response_headers)[k] = v;
   }
   return result->body;
+}
+
+Exporter::Exporter(const TempDir& dir, const std::string& config_file,
+                   const std::vector<std::string>& extra_args) {
+  std::vector<std::string> argv = {exporter_binary(), "--config", config_file,
+                                   "--web.listen-address", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  static std::atomic<int> sequence{0};
+  process_ = std::make_unique<Process>(
+      argv, dir.path() + "/exporter-" + std::to_string(sequence++) + ".err");
+  const auto listening = process_->wait_for_stderr("msg=listening", std::chrono::seconds(10));
+  REQUIRE_MESSAGE(listening, process_->stderr_text());
+  port_ = std::stoi(listening->substr(listening->find("port=") + 5));
+}
+
+std::string Exporter::metrics_text() const { return http_get(port_, "/metrics"); }
+
+namespace {
+
+long status_kib(pid_t pid, const std::string& key) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with(key + ":")) return std::stol(line.substr(key.size() + 1));
+  }
+  return -1;
+}
+
+}  // namespace
+
+long resident_kib(pid_t pid) { return status_kib(pid, "VmRSS"); }
+long peak_resident_kib(pid_t pid) { return status_kib(pid, "VmHWM"); }
+
+long open_fds(pid_t pid) {
+  std::error_code ec;
+  long n = 0;
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end;
+       !ec && it != end; it.increment(ec)) {
+    ++n;
+  }
+  return ec ? -1 : n;
 }
 
 }  // namespace swr::test

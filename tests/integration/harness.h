@@ -17,6 +17,12 @@ std::string exporter_binary();
 std::string sim_binary();
 std::string data_dir();
 
+// $SWR_TEST_LOG_DIR, or "" when it is not set. When set, every exporter and swr-sim this harness
+// starts leaves one log file there (its command line, exit code, stdout and stderr), listed
+// first in its manifest/ subdirectory so the secret scan can tell a missing log from none; the
+// exporter runs at --log.level debug unless the test chose a level.
+std::string test_log_dir();
+
 // A directory under /tmp removed when the object goes.
 class TempDir {
  public:
@@ -62,11 +68,17 @@ class Process {
   std::string stderr_text() const;
 
  private:
+  void keep_log();
+
   pid_t pid_ = -1;
   int out_fd_ = -1;
   std::string buffer_;
   std::string stderr_file_;
   bool reaped_ = false;
+  int exit_code_ = -1;
+  std::vector<std::string> argv_;
+  std::string log_file_;  // in test_log_dir(), or ""
+  std::string stdout_seen_;
 };
 
 // swr-sim started from a TOML file; knows its URL.
@@ -80,7 +92,13 @@ class Sim {
   std::string admin_get(const std::string& path) const;
   // /_sim/stats -> requests[api]
   long requests(const std::string& api) const;
+  // /_sim/stats -> jobs: every job the world holds now.
+  long jobs() const;
+  // POST /_sim/outage: "refuse" closes the port for `seconds` (the admin endpoints too), "503"
+  // answers every API call 503.
+  void outage(const std::string& kind, double seconds) const;
   std::string stderr_text() const { return process_->stderr_text(); }
+  const Process& process() const { return *process_; }
 
  private:
   TempDir dir_;
@@ -114,5 +132,26 @@ std::string http_get(int port, const std::string& path,
                      const std::vector<std::pair<std::string, std::string>>& headers = {},
                      int* status = nullptr,
                      std::map<std::string, std::string>* response_headers = nullptr);
+
+// The exporter serving in the background on 127.0.0.1:0 with `config_file` (and `extra_args`);
+// the constructor waits for its `msg=listening` line.
+class Exporter {
+ public:
+  Exporter(const TempDir& dir, const std::string& config_file,
+           const std::vector<std::string>& extra_args = {});
+  int port() const { return port_; }
+  Process& process() { return *process_; }
+  std::string metrics_text() const;  // GET /metrics; "" when it does not answer
+  Samples metrics() const { return parse_exposition(metrics_text()); }
+
+ private:
+  std::unique_ptr<Process> process_;
+  int port_ = 0;
+};
+
+// From /proc/PID/status and /proc/PID/fd; -1 when the process is gone.
+long resident_kib(pid_t pid);
+long peak_resident_kib(pid_t pid);  // VmHWM
+long open_fds(pid_t pid);
 
 }  // namespace swr::test

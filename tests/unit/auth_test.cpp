@@ -160,6 +160,35 @@ TEST_CASE("a refused password is not tried again for five minutes") {
   CHECK(transport.count("/v3/auth/tokens") == 2);
 }
 
+TEST_CASE("an unreachable IAM is not a refused password: no token, tried again in 30 s") {
+  FakeClock clock;
+  ScriptedTransport transport;
+  transport.fallback = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.path == "/v3/auth/tokens") {
+      HttpResponse down;
+      down.transport_error = "Couldn't connect to server at https://iam";
+      return down;
+    }
+    return ok_page();
+  };
+  NullApiObserver observer;
+  auto auth = make_password_authorizer({"https://iam", "d", "u", "secret-pw", "cn-north-4"},
+                                       transport, observer, clock);
+  RateLimiter limiter(1000, clock);
+  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
+  client.start_cycle(1);
+  const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
+  CHECK_FALSE(r.page);
+  CHECK_FALSE(r.failure.authentication);
+  CHECK(r.failure.message.find("Couldn't connect to server at https://iam") != std::string::npos);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK(transport.count("/v3/auth/tokens") == 1);
+  clock.t += 31s;
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK(transport.count("/v3/auth/tokens") == 2);
+  CHECK(transport.count("sync_job") == 0);
+}
+
 TEST_CASE("a refused AK/SK signature pauses every request for five minutes") {
   FakeClock clock;
   ScriptedTransport transport;
