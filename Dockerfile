@@ -34,8 +34,8 @@ RUN set -eu; \
     cat /out-packages.txt
 
 FROM ${BASE_IMAGE}
-# The libraries' packages (libprometheus-cpp-core1.0, libcpp-httplib0.11, libssl3, ...), and
-# the CA bundle for the cloud's TLS endpoints.
+# The libraries' packages (libprometheus-cpp-core1.0, libcpp-httplib0.11, libssl3, libyaml-0-2
+# and libcrypt1 for --web.config.file, ...), and the CA bundle for the cloud's TLS endpoints.
 COPY --from=builder /out-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-./scripts/build.sh -DSWR_WERROR=ON
-ctest --test-dir build --output-on-failure --timeout 1800
+./scripts/build.sh -DSWR_WERROR=ON -DSWR_BUILD_TESTS=ON
+ctest --test-dir build --output-on-failure --no-tests=error --timeout 1800
 # Sanitizer builds (clang): ASan+UBSan, then TSan, of the unit, sim and integration tests.
 ./scripts/test-sanitizers.sh
 # Fuzz targets over their seed corpus and saved regressions (CTest label fuzz).

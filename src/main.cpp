@@ -16,6 +16,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "collect/discovery.h"
@@ -29,6 +30,7 @@
 #include "metrics/exposition.h"
 #include "metrics/process_metrics.h"
 #include "model/clock.h"
+#include "web/live_web_config.h"
 #include "web/web_server.h"
 
 namespace {
@@ -40,7 +42,8 @@ constexpr const char* kDefaultListen = ":10220";
 
 constexpr const char* kUsage =
     R"(usage: swr-sync-exporter [--config FILE] [--web.listen-address HOST:PORT]
-                         [--web.telemetry-path PATH] [--log.level debug|info|warn|error]
+                         [--web.telemetry-path PATH] [--web.config.file FILE]
+                         [--log.level debug|info|warn|error]
                          [--log.format logfmt|json] [--shard N --total-shards M]
                          [--web.enable-lifecycle]
                          [--once] [--check-config] [--version] [--help]
@@ -51,6 +54,8 @@ background and serves the last result.
   --config FILE                 configuration file (default /etc/swr-sync-exporter/config.toml)
   --web.listen-address ADDR     where to serve (default :10220)
   --web.telemetry-path PATH     path of the metrics (default /metrics)
+  --web.config.file FILE        exporter-toolkit web config (YAML): TLS, client certificates,
+                                basic auth, response headers; re-read when it changes
   --log.level LEVEL             debug, info, warn or error (default info)
   --log.format FORMAT           logfmt or json (default logfmt)
   --shard N --total-shards M    poll only the repositories whose stable hash falls in shard N
@@ -67,6 +72,7 @@ struct Flags {
   std::string config = kDefaultConfig;
   std::string listen = kDefaultListen;
   std::string telemetry_path = "/metrics";
+  std::string web_config;
   std::string log_level = "info";
   std::string log_format = "logfmt";
   std::string shard;
@@ -84,6 +90,7 @@ std::optional<std::string> parse_flags(int argc, char** argv, Flags& flags) {
       {"--config", &flags.config},
       {"--web.listen-address", &flags.listen},
       {"--web.telemetry-path", &flags.telemetry_path},
+      {"--web.config.file", &flags.web_config},
       {"--log.level", &flags.log_level},
       {"--log.format", &flags.log_format},
       {"--shard", &flags.shard},
@@ -291,7 +298,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (flags.check_config) {
+    if (!flags.web_config.empty()) {
+      if (auto error = swr::web::LiveWebConfig::check(flags.web_config)) {
+        std::cerr << error->to_string() << "\n";
+        return 2;
+      }
+    }
     std::cout << flags.config << ": configuration is valid\n";
+    if (!flags.web_config.empty()) {
+      std::cout << flags.web_config << ": web configuration is valid\n";
+    }
     return 0;
   }
   swr::config::Config config = *loaded.config;
@@ -310,6 +326,17 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
 
   swr::SystemClock clock;
+  // TLS and basic auth (--web.config.file): a file that does not load stops the start, as a bad
+  // --config does.
+  std::shared_ptr<swr::web::LiveWebConfig> web_config;
+  if (!flags.web_config.empty() && !flags.once) {
+    auto opened = swr::web::LiveWebConfig::open(flags.web_config, clock);
+    if (const auto* error = std::get_if<swr::web::WebConfigError>(&opened)) {
+      std::cerr << error->to_string() << "\n";
+      return 2;
+    }
+    web_config = std::get<std::shared_ptr<swr::web::LiveWebConfig>>(std::move(opened));
+  }
   swr::metrics::ApiMetrics api_metrics;
   ApiObserverToMetrics observer(api_metrics);
   std::unique_ptr<Pipeline> current = make_pipeline(config, observer, clock, nullptr);
@@ -432,6 +459,7 @@ int main(int argc, char** argv) {
   web_options.telemetry_path = flags.telemetry_path;
   web_options.version = version;
   if (flags.enable_lifecycle) web_options.reload = reload;
+  web_options.web_config = web_config;
   std::atomic<bool> ready{false};
   swr::web::WebServer server(
       web_options,
@@ -448,6 +476,7 @@ int main(int argc, char** argv) {
   }
   swr::log::info("listening", {{"address", flags.listen},
                                {"port", std::to_string(server.port())},
+                               {"tls", web_config && web_config->tls() ? "true" : "false"},
                                {"telemetry_path", flags.telemetry_path}});
 
   // A request in flight may take up to scrape.timeout; shutdown does not wait for it that long.

@@ -26,6 +26,11 @@
 #include <thread>
 #include <vector>
 
+#include "log/logger.h"
+#include "web/basic_auth.h"
+#include "web/live_web_config.h"
+#include "web/tls_context.h"
+
 namespace swr::web {
 namespace {
 
@@ -208,15 +213,46 @@ class BoundedThreadPool final : public httplib::TaskQueue {
 
 // One accepted connection, as the Stream httplib's request parser reads from and writes to. It
 // replaces httplib's own socket stream to get what that one lacks: whole-request deadlines, a cap
-// on the header bytes, and waits that end the moment the server stops.
+// on the header bytes, and waits that end the moment the server stops. With TLS, the same
+// deadlines bound the handshake and every read and write.
 class Connection final : public httplib::Stream {
  public:
   Connection(int fd, int wake_fd, const WebOptions& options)
       : fd_(fd), wake_fd_(wake_fd), options_(options) {}
 
+  // Switches the connection to TLS: a handshake bounded by the read timeout and the stop signal.
+  // Nothing back when it worked; why not otherwise.
+  std::optional<std::string> start_tls(std::shared_ptr<const TlsContext> context) {
+    const int flags = ::fcntl(fd_, F_GETFL);
+    if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0) return errno_message(errno);
+    tls_ = std::make_unique<TlsSession>(std::move(context), fd_);
+    const auto deadline = Clock::now() + options_.read_timeout;
+    return tls_->handshake([&](short events) { return wait(events, deadline); });
+  }
+
+  // After a failed handshake, when the client spoke plain HTTP: a 400 in plain text saying so,
+  // as Go's server answers, so that a curl of http:// tells what went wrong.
+  void answer_plain_http() {
+    if (!tls_ || !tls_->plain_http_request()) return;
+    constexpr std::string_view kAnswer =
+        "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Connection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+    if (::send(fd_, kAnswer.data(), kAnswer.size(), MSG_NOSIGNAL | MSG_DONTWAIT) <= 0) return;
+    // Closing with the rest of the request unread would reset the connection, and the client
+    // could lose the answer: take what has arrived.
+    char sink[4096];
+    for (int i = 0; i < 16 && ::recv(fd_, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+    }
+  }
+
+  // Sends TLS close_notify when the socket takes it; the caller closes the socket.
+  void finish() {
+    if (tls_) tls_->close();
+  }
+
   // Waits for the first byte of the next request; false on timeout, stop or error.
   bool wait_for_request(std::chrono::milliseconds idle) {
-    if (buffered() > 0) return true;
+    if (buffered() > 0 || (tls_ && tls_->has_buffered())) return true;
     return wait(POLLIN, Clock::now() + idle);
   }
 
@@ -232,7 +268,9 @@ class Connection final : public httplib::Stream {
   bool usable() const { return !header_overflow_ && !close_after_response_; }
   void close_after_response() { close_after_response_ = true; }
 
-  bool is_readable() const override { return buffered() > 0 || wait(POLLIN, read_deadline_); }
+  bool is_readable() const override {
+    return buffered() > 0 || (tls_ && tls_->has_buffered()) || wait(POLLIN, read_deadline_);
+  }
 
   bool is_writable() const override { return wait(POLLOUT, write_deadline()); }
 
@@ -245,8 +283,14 @@ class Connection final : public httplib::Stream {
       size = std::min(size, options_.max_header_bytes - header_bytes_);
     }
     if (buffered() == 0) {
-      if (!is_readable()) return -1;
-      const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
+      ssize_t n = 0;
+      if (tls_) {
+        n = tls_->read(buffer_.data(), buffer_.size(),
+                       [this](short events) { return wait(events, read_deadline_); });
+      } else {
+        if (!is_readable()) return -1;
+        n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
+      }
       if (n <= 0) return n;
       begin_ = 0;
       end_ = static_cast<std::size_t>(n);
@@ -259,6 +303,10 @@ class Connection final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    if (tls_) {
+      const auto deadline = write_deadline();
+      return tls_->write(ptr, size, [&](short events) { return wait(events, deadline); });
+    }
     if (!is_writable()) return -1;
     // Non-blocking, so a large write cannot outlast the deadline or a stop; httplib calls again
     // after a short write.
@@ -328,6 +376,7 @@ class Connection final : public httplib::Stream {
   const int fd_;
   const int wake_fd_;
   const WebOptions& options_;
+  std::unique_ptr<TlsSession> tls_;
   std::array<char, 4096> buffer_{};
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
@@ -444,6 +493,21 @@ class WebServer::Impl final : public httplib::Server {
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     Connection connection(fd, wake_fd_, options_);
+    if (options_.web_config && options_.web_config->tls()) {
+      // A failed handshake (a plain-HTTP client, a refused certificate) ends this connection
+      // only.
+      if (auto error = connection.start_tls(options_.web_config->current()->tls)) {
+        std::string ip;
+        int port = 0;
+        connection.get_remote_ip_and_port(ip, port);
+        swr::log::debug("TLS handshake failed",
+                        {{"remote", ip + ":" + std::to_string(port)}, {"err", *error}});
+        connection.answer_plain_http();
+        ::shutdown(fd, SHUT_RDWR);
+        ::close(fd);
+        return false;
+      }
+    }
     current_connection = &connection;
     const std::size_t max_requests = std::max<std::size_t>(1, options_.keep_alive_max_requests);
     bool ok = true;
@@ -457,12 +521,34 @@ class WebServer::Impl final : public httplib::Server {
       if (!ok || client_closes || !connection.usable()) break;
     }
     current_connection = nullptr;
+    connection.finish();
     ::shutdown(fd, SHUT_RDWR);
     ::close(fd);
     return ok;
   }
 
+  // The web config's headers on every response; basic auth, when it has users, on every path.
+  // True when the request may go on.
+  bool admit(const httplib::Request& req, httplib::Response& res) {
+    if (!options_.web_config) return true;
+    const std::shared_ptr<const ActiveWebConfig> active = options_.web_config->current();
+    for (const auto& [name, value] : active->config.http.headers) res.set_header(name, value);
+    const auto& users = active->config.basic_auth_users;
+    if (users.empty() || authenticator_.allows(users, req.get_header_value("Authorization"))) {
+      return true;
+    }
+    if (req.method != "GET" && req.method != "HEAD") {
+      // The request body, if any, is left unread, so the connection cannot carry another request.
+      if (current_connection != nullptr) current_connection->close_after_response();
+      res.set_header("Connection", "close");
+    }
+    res.set_header("WWW-Authenticate", "Basic");
+    send(res, 401, kTextContentType, "Unauthorized\n");
+    return false;
+  }
+
   void route(const httplib::Request& req, httplib::Response& res) {
+    if (!admit(req, res)) return;
     if (req.path == "/-/reload" && options_.reload &&
         (req.method == "POST" || req.method == "PUT")) {
       if (current_connection != nullptr) current_connection->close_after_response();
@@ -518,9 +604,8 @@ class WebServer::Impl final : public httplib::Server {
         [write = gzip ? std::move(exposition.write_gzip) : std::move(exposition.write_text)](
             std::size_t offset, std::size_t, httplib::DataSink& sink) {
           if (offset != 0) return false;
-          return write([&sink](std::string_view bytes) {
-            return sink.write(bytes.data(), bytes.size());
-          });
+          return write(
+              [&sink](std::string_view bytes) { return sink.write(bytes.data(), bytes.size()); });
         });
   }
 
@@ -528,6 +613,7 @@ class WebServer::Impl final : public httplib::Server {
   const std::function<Exposition()> exposition_;
   const std::function<bool()> ready_;
   const int wake_fd_;
+  BasicAuthenticator authenticator_;
   std::atomic<bool> stopping_{false};
   int port_ = 0;
 };

@@ -1,5 +1,6 @@
 // The HTTP front end: /, the telemetry path, /-/healthy and /-/ready. It serves the bytes it is
-// handed and knows nothing of metrics; cpp-httplib stays inside web_server.cpp.
+// handed and knows nothing of metrics; cpp-httplib stays inside web_server.cpp. With a web config
+// (--web.config.file) it serves HTTPS, checks basic auth and adds the configured headers.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,8 @@
 #include <utility>
 
 namespace swr::web {
+
+class LiveWebConfig;
 
 // Takes a response body's bytes in order; false when the client is gone.
 using BodySink = std::function<bool(std::string_view)>;
@@ -48,6 +51,9 @@ struct WebOptions {
   // When set (--web.enable-lifecycle), POST or PUT /-/reload calls it: nothing back means the
   // reload worked (200), a message means it was refused (500 with the message).
   std::function<std::optional<std::string>()> reload;
+  // When set: TLS (if its tls_server_config enables it), basic auth on every path and the extra
+  // response headers, as the file says at the time of each connection and request.
+  std::shared_ptr<LiveWebConfig> web_config;
 };
 
 class WebServer {
