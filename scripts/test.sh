@@ -11,3 +11,6 @@ ctest --test-dir build --output-on-failure --no-tests=error --timeout 1800
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j"$(nproc)"
 ctest --preset fuzz
+# Then each target fuzzes for a bounded time (ASan + UBSan); a finding fails the run and is kept
+# in build-fuzz/findings/.
+./scripts/fuzz.sh "${SWR_FUZZ_SECONDS:-15}"

@@ -38,17 +38,18 @@ ApiErrorBody parse_error_body(std::string_view body) {
   doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (!doc.HasParseError()) {
     if (doc.IsObject()) {
+      const rapidjson::Value& object = doc;  // const iterators: clang's C++20 != is ambiguous
       ApiErrorBody out{string_member(doc, "error_code"), string_member(doc, "error_msg")};
       if (out.code.empty()) {
-        auto errors = doc.FindMember("errors");
-        if (errors != doc.MemberEnd() && errors->value.IsArray() && !errors->value.Empty()) {
+        auto errors = object.FindMember("errors");
+        if (errors != object.MemberEnd() && errors->value.IsArray() && !errors->value.Empty()) {
           out.code = string_member(errors->value[0], "errorCode");
           out.message = string_member(errors->value[0], "errorMessage");
         }
       }
       if (out.code.empty()) {
-        auto iam = doc.FindMember("error");
-        if (iam != doc.MemberEnd() && iam->value.IsObject()) {
+        auto iam = object.FindMember("error");
+        if (iam != object.MemberEnd() && iam->value.IsObject()) {
           out.code = string_member(iam->value, "code");
           out.message = string_member(iam->value, "message");
         }

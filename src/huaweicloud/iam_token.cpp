@@ -261,8 +261,9 @@ std::optional<std::int64_t> token_expires_at_us(std::string_view body) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-  auto token = doc.FindMember("token");
-  if (token == doc.MemberEnd() || !token->value.IsObject()) return std::nullopt;
+  const rapidjson::Value& root = doc;  // const iterators: clang's C++20 == is ambiguous otherwise
+  auto token = root.FindMember("token");
+  if (token == root.MemberEnd() || !token->value.IsObject()) return std::nullopt;
   auto expires = token->value.FindMember("expires_at");
   if (expires == token->value.MemberEnd() || !expires->value.IsString()) return std::nullopt;
   return parse_timestamp_us({expires->value.GetString(), expires->value.GetStringLength()});

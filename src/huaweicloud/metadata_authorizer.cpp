@@ -120,8 +120,9 @@ class MetadataAuthorizer final : public Authorizer {
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
     if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-    auto credential = doc.FindMember("credential");
-    if (credential == doc.MemberEnd() || !credential->value.IsObject()) return std::nullopt;
+    const rapidjson::Value& root = doc;  // const iterators: clang's C++20 == is ambiguous
+    auto credential = root.FindMember("credential");
+    if (credential == root.MemberEnd() || !credential->value.IsObject()) return std::nullopt;
     const auto& c = credential->value;
     auto text = [&](const char* key) -> std::optional<std::string> {
       auto it = c.FindMember(key);

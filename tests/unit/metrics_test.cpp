@@ -140,7 +140,9 @@ TEST_CASE("every family name, label and help follows the naming rules") {
   const std::set<std::string> forbidden = {"quantile", "namespace", "region",   "zone", "cluster",
                                            "service",  "env",       "instance", "job",  "type"};
   std::set<std::string> names;
-  for (const auto& [name, f] : families) {
+  for (const auto& entry : families) {
+    const std::string& name = entry.first;  // clang 14: CAPTURE cannot name a structured binding
+    const TextFamily& f = entry.second;
     CAPTURE(name);
     CHECK(std::regex_match(name, name_re));
     names.insert(name);
