@@ -136,6 +136,33 @@ check_schema() {
     expect "$n: every object in namespace $namespace" \
       test "$(q "$work/$n.json" "[.[] | select(.metadata.namespace != \"$namespace\")] | length")" == 0
   done
+  # With --web.config.file the ServiceMonitor scrapes over https with the endpoint's tlsConfig and
+  # basicAuth; prometheus-operator's schema (validate.mjs) checks how they are spelt.
+  cat >"$work/web-tls-values.yaml" <<'YAML'
+serviceMonitor:
+  scheme: https
+  tlsConfig:
+    ca: {secret: {name: swr-web-tls, key: ca.crt}}
+    cert: {secret: {name: swr-web-tls, key: tls.crt}}
+    keySecret: {name: swr-web-tls, key: tls.key}
+    serverName: swr-sync-exporter
+  basicAuth:
+    username: {name: swr-web-auth, key: username}
+    password: {name: swr-web-auth, key: password}
+YAML
+  if render "$here/values-monitoring.yaml" web-tls -f "$work/web-tls-values.yaml"; then
+    expect "serviceMonitor.scheme=https: the endpoint has scheme https, tlsConfig and basicAuth" \
+      jqt '.[] | select(.kind == "ServiceMonitor") | .spec.endpoints[0]
+        | .scheme == "https" and .tlsConfig.serverName == "swr-sync-exporter"
+          and .tlsConfig.keySecret.key == "tls.key" and .basicAuth.password.key == "password"' \
+      "$work/web-tls.json"
+  else
+    bad "serviceMonitor.scheme=https: objects invalid (see above)"
+  fi
+  expect "values-monitoring: the endpoint is plain http without tlsConfig or basicAuth" \
+    jqt '.[] | select(.kind == "ServiceMonitor") | .spec.endpoints[0]
+      | .scheme == "http" and (has("tlsConfig") | not) and (has("basicAuth") | not)' \
+    "$work/values-monitoring.json"
 }
 
 # --- config -------------------------------------------------------------------------------
@@ -653,6 +680,8 @@ check_bad_values() {
     --set-string discovery.interval=10
   expect_render_failure "scrape.maxRequestsPerSecond 0 (schema)" "maxRequestsPerSecond" -f "$d" \
     --set scrape.maxRequestsPerSecond=0
+  expect_render_failure "serviceMonitor.scheme ftp (schema)" "scheme" -f "$d" \
+    --set serviceMonitor.scheme=ftp
   expect_render_failure "shards 0 (schema)" "shards" -f "$d" --set shards=0
   expect_render_failure "shards as a string (schema)" "shards" -f "$d" --set-string shards=3
   expect_render_failure "shards 3 with replicaCount 2" "leave replicaCount at 1" -f "$d" \
