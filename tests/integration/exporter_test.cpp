@@ -50,8 +50,6 @@ Once run_once(const TempDir& dir, const std::string& config_text,
   return once;
 }
 
-using Labels = std::map<std::string, std::string>;
-
 Labels dest(const std::string& repo, const std::string& region, const std::string& org) {
   return {{"organization", "team-a"},
           {"repository", repo},
@@ -62,19 +60,6 @@ Labels dest(const std::string& repo, const std::string& region, const std::strin
 Labels with(Labels l, const std::string& k, const std::string& v) {
   l[k] = v;
   return l;
-}
-
-double value(const Samples& s, const std::string& name, const Labels& labels = {}) {
-  const auto it = s.find(series(name, labels));
-  if (it == s.end()) {
-    FAIL_CHECK("missing series " << series(name, labels));
-    return std::nan("");
-  }
-  return it->second;
-}
-
-bool has(const Samples& s, const std::string& name, const Labels& labels = {}) {
-  return s.count(series(name, labels)) > 0;
 }
 
 }  // namespace

@@ -26,20 +26,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kKnownWorld = data_dir() + "/known_world.json";
-using Labels = std::map<std::string, std::string>;
-
-double value(const Samples& s, const std::string& name, const Labels& labels = {}) {
-  const auto it = s.find(series(name, labels));
-  if (it == s.end()) {
-    FAIL_CHECK("missing series " << series(name, labels));
-    return std::nan("");
-  }
-  return it->second;
-}
-
-bool has(const Samples& s, const std::string& name, const Labels& labels = {}) {
-  return s.count(series(name, labels)) > 0;
-}
 
 double value_or(const Samples& s, const std::string& name, const Labels& labels, double fallback) {
   const auto it = s.find(series(name, labels));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -498,6 +499,19 @@ long open_fds(pid_t pid) {
     ++n;
   }
   return ec ? -1 : n;
+}
+
+double value(const Samples& s, const std::string& name, const Labels& labels) {
+  const auto it = s.find(series(name, labels));
+  if (it == s.end()) {
+    FAIL_CHECK("missing series " << series(name, labels));
+    return std::nan("");
+  }
+  return it->second;
+}
+
+bool has(const Samples& s, const std::string& name, const Labels& labels) {
+  return s.count(series(name, labels)) > 0;
 }
 
 }  // namespace swr::test

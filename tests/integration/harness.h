@@ -121,6 +121,10 @@ std::string aksk_auth();
 using Samples = std::map<std::string, double>;
 Samples parse_exposition(const std::string& text);
 std::string series(const std::string& name, std::map<std::string, std::string> labels = {});
+using Labels = std::map<std::string, std::string>;
+// The value of one sample; a missing series fails the check (and gives NaN).
+double value(const Samples& s, const std::string& name, const Labels& labels = {});
+bool has(const Samples& s, const std::string& name, const Labels& labels = {});
 // Every sample whose key starts with `name{` or equals `name`.
 std::vector<std::pair<std::string, double>> samples_of(const Samples& samples,
                                                        const std::string& name);
