@@ -5,8 +5,6 @@
 #include <crypt.h>
 #include <doctest/doctest.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "log/logger.h"
+#include "self_signed.h"
 #include "web/basic_auth.h"
 #include "web/live_web_config.h"
 #include "web/tls_context.h"
@@ -63,41 +62,8 @@ std::string basic(const std::string& user, const std::string& password) {
   return "Basic " + out;
 }
 
-// A P-256 key and a self-signed certificate, as PEM.
-struct KeyPair {
-  std::string cert;
-  std::string key;
-};
-
-KeyPair self_signed(const std::string& cn) {
-  EVP_PKEY* pkey = EVP_EC_gen("P-256");
-  REQUIRE(pkey != nullptr);
-  X509* x = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, pkey);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  REQUIRE(X509_sign(x, pkey, EVP_sha256()) > 0);
-  KeyPair out;
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, x);
-  char* data = nullptr;
-  long size = BIO_get_mem_data(bio, &data);
-  out.cert.assign(data, static_cast<std::size_t>(size));
-  BIO_free(bio);
-  bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr);
-  size = BIO_get_mem_data(bio, &data);
-  out.key.assign(data, static_cast<std::size_t>(size));
-  BIO_free(bio);
-  X509_free(x);
-  EVP_PKEY_free(pkey);
-  return out;
-}
+using KeyPair = swr::test::PemPair;
+using swr::test::self_signed;
 
 class Dir {
  public:
