@@ -1,15 +1,74 @@
 #include "collect/poller.h"
 
 #include <algorithm>
-#include <atomic>
-#include <mutex>
-#include <thread>
+#include <unordered_map>
 
 #include "collect/pager.h"
 #include "collect/summary.h"
 #include "log/logger.h"
 
 namespace swr::collect {
+
+namespace {
+
+// The pages of a cycle, for SyncJobApi::list_pages: a repository's next page as soon as its last
+// answer is in, a new repository only when none in progress wants a page, so a cycle holds the
+// jobs of as many repositories as there are pages in flight. Each finished repository goes to
+// `fold`. Once the credentials are refused, the repositories not begun are failed unasked.
+class CyclePages final : public PageSource {
+ public:
+  using Fold = std::function<void(std::size_t, const RepositoryFetch&)>;
+  CyclePages(const std::vector<RepositoryRef>& repositories, int page_size,
+             const std::vector<std::optional<Shortcut>>& shortcuts, Fold fold)
+      : repositories_(repositories),
+        page_size_(page_size),
+        shortcuts_(shortcuts),
+        fold_(std::move(fold)) {}
+
+  std::optional<PageQuery> next() override {
+    while (ready_.empty() && begun_ < repositories_.size()) {
+      const std::size_t i = begun_++;
+      if (auth_failed_) {
+        RepositoryFetch fetch;
+        fetch.failure = {"not fetched: the credentials were refused earlier in this cycle", true};
+        fold_(i, fetch);
+        continue;
+      }
+      active_.try_emplace(i, page_size_, shortcuts_[i] ? &*shortcuts_[i] : nullptr);
+      ready_.push_back(i);
+    }
+    if (ready_.empty()) return std::nullopt;
+    const std::size_t i = ready_.back();
+    ready_.pop_back();
+    const PageWant want = *active_.at(i).next();
+    return PageQuery{i, &repositories_[i], want.offset, want.limit};
+  }
+
+  void done(const PageQuery& query, PageResult result) override {
+    RepositoryPager& pager = active_.at(query.tag);
+    pager.take(std::move(result));
+    if (pager.next()) {
+      ready_.push_back(query.tag);
+      return;
+    }
+    const RepositoryFetch fetch = std::move(pager).finish();
+    active_.erase(query.tag);
+    if (!fetch.ok && fetch.failure.authentication) auth_failed_ = true;
+    fold_(query.tag, fetch);
+  }
+
+ private:
+  const std::vector<RepositoryRef>& repositories_;
+  int page_size_;
+  const std::vector<std::optional<Shortcut>>& shortcuts_;
+  Fold fold_;
+  std::size_t begun_ = 0;
+  std::unordered_map<std::size_t, RepositoryPager> active_;  // by index in repositories_
+  std::vector<std::size_t> ready_;                           // active, wanting a page
+  bool auth_failed_ = false;
+};
+
+}  // namespace
 
 Poller::Poller(PollOptions options, SyncJobApi& api, Clock& clock)
     : options_(std::move(options)),
@@ -33,6 +92,7 @@ void Poller::set_repositories(std::vector<RepositoryRef> repositories) {
     it = states_.erase(it);
   }
   for (const RepositoryRef& ref : repositories) states_[ref].ref = ref;
+  if (repositories != options_.repositories) repositories_changed_ = true;
   options_.repositories = std::move(repositories);
 }
 
@@ -51,15 +111,15 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
     s.is_known_final = ledger_.known_final_lookup(repos[i]);
     for (const SyncJob& job : m.pending) s.pending_ids.insert(job.id);
     s.total = m.total;
+    s.arrived = m.arrived;
   }
 
   CycleReport report;
   report.repositories = repos.size();
   // Each repository's jobs are folded in as soon as they are read and then dropped, so a cycle
-  // holds the jobs of `concurrency` repositories at most, not of all of them. Folding is serial.
-  std::mutex fold_mutex;
-  auto fold = [&](std::size_t i, const RepositoryFetch& fetch) {
-    RepositoryState& state = states_[repos[i]];
+  // holds the jobs of `concurrency` repositories at most, not of all of them.
+  bool series_changed = repositories_changed_;
+  auto fold_into = [&](std::size_t i, const RepositoryFetch& fetch, RepositoryState& state) {
     report.requests += fetch.requests;
     for (const std::string& warning : fetch.warnings) {
       log::warn("paging ended early or the API's count disagreed",
@@ -75,6 +135,7 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
       state.ref = repos[i];
       ledger_.forget(repos[i]);
       memory_.erase(repos[i]);
+      series_changed = true;
       log::warn("the repository does not exist; dropping its series",
                 {{"organization", repos[i].organization},
                  {"repository", repos[i].repository},
@@ -98,12 +159,15 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
     if (fetch.complete) {
       for (const std::size_t position : ledger_.record(repos[i], fetch.jobs)) {
         histogram_.observe(repos[i], fetch.jobs[position]);
+        series_changed = true;
       }
       for (const SyncJob& job : fetch.jobs) {
         if (is_pending(job.status)) now_pending.push_back(job);
       }
       state.destinations = summarize(fetch.jobs);
       state.jobs = static_cast<std::int64_t>(fetch.jobs.size());
+      memory.arrived =
+          memory.read_in_full ? std::max<std::int64_t>(0, state.jobs - memory.total) : 0;
       memory.read_in_full = true;
       memory.last_full_read = now;
     } else {
@@ -117,9 +181,11 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
       }
       for (const std::size_t position : ledger_.record_partial(repos[i], fetch.jobs)) {
         histogram_.observe(repos[i], fetch.jobs[position]);
+        series_changed = true;
       }
       state.destinations = apply_changes(state.destinations, memory.pending, changed, now_pending);
       state.jobs = *fetch.total;
+      memory.arrived = fetch.new_jobs;
       ++report.partial_reads;
     }
     memory.pending = std::move(now_pending);
@@ -129,37 +195,24 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
     report.jobs += state.jobs;
   };
 
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> auth_failed{false};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < repos.size(); i = next++) {
-      RepositoryFetch fetch;
-      if (auth_failed.load()) {
-        fetch.failure = {"not fetched: the credentials were refused earlier in this cycle", true};
-      } else {
-        fetch = fetch_repository(*api_, repos[i], options_.page_size, stop,
-                                 shortcuts[i] ? &*shortcuts[i] : nullptr);
-        if (!fetch.ok && fetch.failure.authentication) auth_failed = true;
-      }
-      if (stop.stop_requested()) return;
-      std::lock_guard lock(fold_mutex);
-      fold(i, fetch);
-    }
+  auto fold = [&](std::size_t i, const RepositoryFetch& fetch) {
+    RepositoryState& state = states_[repos[i]];
+    const RepositoryState before = state;
+    fold_into(i, fetch, state);
+    if (!(state == before)) series_changed = true;
   };
-  const std::size_t workers =
-      std::min<std::size_t>(static_cast<std::size_t>(std::max(1, options_.concurrency)),
-                            std::max<std::size_t>(1, repos.size()));
-  {
-    std::vector<std::jthread> pool;
-    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(worker);
-    worker();
-  }
+  CyclePages pages(repos, options_.page_size, shortcuts, fold);
+  api_->list_pages(pages, std::max(1, options_.concurrency), stop);
   if (stop.stop_requested()) {
     report.stopped = true;
     return report;
   }
 
+  repositories_changed_ = false;
+  if (series_changed) ++data_version_;
+
   auto snapshot = std::make_shared<Snapshot>();
+  snapshot->data_version = data_version_;
   snapshot->repositories.reserve(states_.size());
   for (const auto& [ref, state] : states_) snapshot->repositories.push_back(state);
   histogram_.retain(snapshot->repositories);

@@ -77,11 +77,14 @@ class Poller {
     std::chrono::system_clock::time_point last_full_read{};
     std::int64_t total = 0;
     std::vector<SyncJob> pending;  // jobs that were waiting or running
+    std::int64_t arrived = 0;      // new jobs the last read found
   };
   std::map<RepositoryRef, RepositoryState> states_;
   std::map<RepositoryRef, Memory> memory_;
   std::optional<double> last_success_end_;
   bool discovery_failed_ = false;
+  bool repositories_changed_ = true;  // since the last snapshot
+  std::uint64_t data_version_ = 0;    // Snapshot::data_version of the last snapshot
   std::shared_ptr<const Snapshot> snapshot_;
 };
 

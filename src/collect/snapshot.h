@@ -12,6 +12,8 @@
 namespace swr::collect {
 
 struct DestinationSummary {
+  bool operator==(const DestinationSummary&) const = default;
+
   std::string target_region;
   std::string target_organization;
   std::array<std::int64_t, kStatusCount> counts{};
@@ -26,6 +28,8 @@ struct DestinationSummary {
 };
 
 struct RepositoryState {
+  bool operator==(const RepositoryState&) const = default;
+
   RepositoryRef ref;
   bool up = false;        // the last fetch succeeded
   bool has_data = false;  // some fetch ever succeeded: destinations are its result
@@ -45,6 +49,9 @@ struct Snapshot {
   std::vector<std::string> duration_labels;
   std::vector<double> duration_buckets;
   std::vector<HistogramSeries> durations;  // sorted by label_values
+  // Changes whenever repositories, their states or the durations do: two snapshots with the same
+  // non-zero version have the same series for them. 0: unknown, nothing may be assumed.
+  std::uint64_t data_version = 0;
 
   bool cycle_done = false;  // false until the first cycle has finished
   bool up = false;          // the last cycle fetched every repository

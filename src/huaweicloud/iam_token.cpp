@@ -60,8 +60,10 @@ class PasswordAuthorizer final : public Authorizer {
 
   bool invalidate(const HttpRequest& refused) override {
     std::lock_guard lock(mutex_);
-    if (refused.header("X-Auth-Token") != token_) return !token_.empty();  // already renewed
     const auto now = clock_.now();
+    // Already renewed, or dropped by another refused request and about to be renewed (the
+    // requests in flight with the old token are all refused together).
+    if (refused.header("X-Auth-Token") != token_) return !token_.empty() || now >= next_attempt_;
     // Tokens refused again and again are not helped by asking IAM again and again.
     if (now - last_forced_renewal_ < kForcedRenewalSpacing) return false;
     last_forced_renewal_ = now;

@@ -17,22 +17,21 @@ RateLimiter::RateLimiter(double requests_per_second, Clock& clock)
       refilled_at_(clock.now()) {}
 
 bool RateLimiter::acquire(std::stop_token stop) {
-  std::chrono::milliseconds wait{0};
-  {
-    std::lock_guard lock(mutex_);
-    const auto now = clock_.now();
-    const double elapsed = std::chrono::duration<double>(now - refilled_at_).count();
-    if (elapsed > 0) {
-      tokens_ = std::min(burst(rate_), tokens_ + elapsed * rate_);
-      refilled_at_ = now;
-    }
-    // Take the token now, even into debt: callers queue up in the order they came.
-    tokens_ -= 1;
-    if (tokens_ < 0) {
-      wait = std::chrono::milliseconds(static_cast<long long>(-tokens_ / rate_ * 1000.0 + 0.999));
-    }
-  }
+  const std::chrono::milliseconds wait = reserve();
   return wait.count() == 0 || clock_.sleep_for(wait, stop);
+}
+
+std::chrono::milliseconds RateLimiter::reserve() {
+  std::lock_guard lock(mutex_);
+  const auto now = clock_.now();
+  const double elapsed = std::chrono::duration<double>(now - refilled_at_).count();
+  if (elapsed > 0) {
+    tokens_ = std::min(burst(rate_), tokens_ + elapsed * rate_);
+    refilled_at_ = now;
+  }
+  tokens_ -= 1;
+  if (tokens_ >= 0) return std::chrono::milliseconds{0};
+  return std::chrono::milliseconds(static_cast<long long>(-tokens_ / rate_ * 1000.0 + 0.999));
 }
 
 void RateLimiter::on_throttled() {

@@ -16,6 +16,9 @@ class RateLimiter {
 
   // Waits for a token; false when stopped while waiting.
   bool acquire(std::stop_token stop);
+  // Takes a token now, even into debt (callers queue up in the order they came), and says how
+  // long to wait before using it.
+  std::chrono::milliseconds reserve();
   // The gateway said APIG.0308 / 429: halve the rate (not below 1/16 of the configured one).
   void on_throttled();
   // A request went through: win back 5% of the configured rate.

@@ -1,6 +1,8 @@
 #include "huaweicloud/swr_client.h"
 
 #include <algorithm>
+#include <deque>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "huaweicloud/content_range.h"
@@ -75,12 +77,108 @@ double SwrClient::jitter_unit() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
 }
 
+namespace {
+
+std::string sync_job_what(const RepositoryRef& repository, std::int64_t offset) {
+  return "sync_job " + repository.organization + "/" + repository.repository + " offset " +
+         std::to_string(offset);
+}
+
+}  // namespace
+
 PageResult SwrClient::list_sync_jobs(const RepositoryRef& repository, std::int64_t offset,
                                      int limit, std::stop_token stop) {
-  const std::string what = "sync_job " + repository.organization + "/" + repository.repository +
-                           " offset " + std::to_string(offset);
-  Outcome outcome =
-      call("sync_job", sync_job_request(endpoint_, repository, offset, limit), what, stop);
+  const std::string what = sync_job_what(repository, offset);
+  return page_result(
+      call("sync_job", sync_job_request(endpoint_, repository, offset, limit), what, stop), what);
+}
+
+void SwrClient::list_pages(PageSource& source, int in_flight, std::stop_token stop) {
+  using std::chrono::milliseconds;
+  struct Call {
+    PageQuery query;
+    std::string what;
+    HttpRequest unsigned_request;
+    HttpRequest sent;
+    Attempts attempts;
+    std::chrono::system_clock::time_point not_before{};  // no sooner than this
+    bool has_token = false;                              // of the rate limiter, for not_before
+    std::chrono::steady_clock::time_point started{};
+  };
+  const auto slots = static_cast<std::size_t>(std::max(1, in_flight));
+  const std::unique_ptr<RequestSet> set = transport_.request_set();
+  std::unordered_map<std::uint64_t, Call> calls;  // started by the source, not yet done
+  std::deque<std::uint64_t> waiting;              // calls not in flight, in the order they came
+  std::uint64_t next_tag = 0;
+  auto finish = [&](std::uint64_t tag, Outcome outcome) {
+    auto node = calls.extract(tag);
+    source.done(node.mapped().query, page_result(std::move(outcome), node.mapped().what));
+  };
+
+  while (!stop.stop_requested()) {
+    while (calls.size() < slots) {
+      const std::optional<PageQuery> query = source.next();
+      if (!query) break;
+      const std::uint64_t tag = next_tag++;
+      Call& call = calls[tag];
+      call.query = *query;
+      call.what = sync_job_what(*query->repository, query->offset);
+      call.unsigned_request =
+          sync_job_request(endpoint_, *query->repository, query->offset, query->limit);
+      waiting.push_back(tag);
+    }
+    if (calls.empty()) return;
+
+    // Send what is due, in the order it came: a rate-limiter token first, then credentials.
+    const auto now = clock_.now();
+    std::optional<std::chrono::system_clock::time_point> earliest;
+    for (std::size_t n = waiting.size(); n > 0; --n) {
+      const std::uint64_t tag = waiting.front();
+      waiting.pop_front();
+      Call& call = calls.at(tag);
+      if (!call.has_token && call.not_before <= now) {
+        call.has_token = true;
+        call.not_before = now + limiter_.reserve();
+      }
+      if (call.not_before > now) {
+        if (!earliest || call.not_before < *earliest) earliest = call.not_before;
+        waiting.push_back(tag);
+        continue;
+      }
+      call.has_token = false;
+      call.sent = call.unsigned_request;
+      if (auto failure = authorize(call.sent, call.what, stop)) {
+        finish(tag, {std::nullopt, std::move(*failure)});
+        continue;
+      }
+      call.started = std::chrono::steady_clock::now();
+      set->start(tag, call.sent);
+    }
+
+    const milliseconds until_due =
+        earliest ? std::max(milliseconds{1}, std::chrono::ceil<milliseconds>(*earliest - now))
+                 : milliseconds{60'000};
+    if (set->in_flight() == 0) {
+      if (earliest && !clock_.sleep_for(until_due, stop)) return;
+      continue;
+    }
+    for (auto& [tag, response] : set->wait(until_due, stop)) {
+      Call& call = calls.at(tag);
+      observer_.on_request(
+          "sync_job", response.code_label(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - call.started).count());
+      Verdict verdict = judge("sync_job", call.sent, std::move(response), call.attempts, call.what);
+      if (verdict.done) {
+        finish(tag, std::move(*verdict.done));
+        continue;
+      }
+      call.not_before = clock_.now() + verdict.delay.value_or(milliseconds{0});
+      waiting.push_back(tag);
+    }
+  }
+}
+
+PageResult SwrClient::page_result(Outcome outcome, const std::string& what) {
   if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
   SyncJobsParse parsed = parse_sync_jobs_in_place(outcome.response->body);
   if (!parsed.error.empty()) {
@@ -159,83 +257,102 @@ NamesResult SwrClient::list_sync_rules(const RepositoryRef& repository, std::sto
 
 SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsigned_request,
                                    std::string_view what, std::stop_token stop) {
-  bool renewed_token = false;
-  for (int attempt = 1;; ++attempt) {
-    {
-      std::lock_guard lock(mutex_);
-      if (clock_.now() < auth_blocked_until_) {
-        return {std::nullopt,
-                {std::string(what) +
-                     ": not sent: the AK/SK signature was refused recently; waiting five minutes "
-                     "before trying again so the key pair is not locked",
-                 true}};
-      }
-    }
+  Attempts attempts;
+  while (true) {
     HttpRequest request = unsigned_request;
-    if (auto error = authorizer_.authorize(request, stop)) {
-      return {std::nullopt, {std::string(what) + ": " + *error, authorizer_.credentials_refused()}};
-    }
+    if (auto failure = authorize(request, what, stop)) return {std::nullopt, std::move(*failure)};
     if (!limiter_.acquire(stop)) {
       return {std::nullopt,
               {std::string(what) + ": stopped while waiting for the rate limit", false}};
     }
-    HttpResponse response = send_observed(transport_, request, observer_, api);
-    if (response.status >= 200 && response.status < 300) {
-      limiter_.on_success();
-      return {std::move(response), {}};
-    }
-
-    const ApiErrorBody error =
-        response.status == 0 ? ApiErrorBody{} : parse_error_body(response.body);
-    const std::string reason = describe(response, error);
-    const std::string request_id = response.header("X-Request-Id").value_or("");
-
-    const bool refused =
-        response.status == 401 || (response.status == 403 && is_gateway_auth_code(error.code));
-    if (refused) {
-      if (authorizer_.signs_requests()) {
-        std::lock_guard lock(mutex_);
-        auth_blocked_until_ = clock_.now() + kAuthFailureBackoff;
-        log::error("the AK/SK signature was refused; pausing all requests for five minutes",
-                   {{"api", std::string(api)},
-                    {"code", response.code_label()},
-                    {"request_id", request_id},
-                    {"err", reason}});
-        return {std::nullopt, {std::string(what) + ": " + reason, true}};
-      }
-      if (!renewed_token && authorizer_.invalidate(request)) {
-        renewed_token = true;
-        log::info("the API refused the token; getting a new one and retrying once",
-                  {{"api", std::string(api)},
-                   {"code", response.code_label()},
-                   {"request_id", request_id}});
-        --attempt;
-        continue;
-      }
-      return {std::nullopt, {std::string(what) + ": " + reason, true}};
-    }
-
-    const bool throttled = response.status == 429 || is_throttling_code(error.code);
-    if (throttled) limiter_.on_throttled();
-    if (!is_retryable(response, error) || attempt >= policy_.max_attempts || !budget_.take()) {
-      return {std::nullopt, {std::string(what) + ": " + reason, false, response.status == 404}};
-    }
-    std::chrono::milliseconds delay = backoff_delay(policy_, attempt, jitter_unit());
-    if (throttled) {
-      const auto retry_after = response.header("Retry-After");
-      auto wait = retry_after ? parse_retry_after(*retry_after) : std::nullopt;
-      delay = std::min(wait.value_or(policy_.throttle_delay + delay / 4), policy_.max_retry_after);
-    }
-    log::Fields fields = {{"api", std::string(api)}, {"code", response.code_label()}};
-    if (!request_id.empty()) fields.emplace_back("request_id", request_id);  // none if no answer
-    fields.emplace_back("attempt", std::to_string(attempt));
-    fields.emplace_back("delay_ms", std::to_string(delay.count()));
-    fields.emplace_back("err", reason);
-    log::debug("retrying", std::move(fields));
-    if (!clock_.sleep_for(delay, stop)) {
+    Verdict verdict =
+        judge(api, request, send_observed(transport_, request, observer_, api), attempts, what);
+    if (verdict.done) return std::move(*verdict.done);
+    if (verdict.delay && !clock_.sleep_for(*verdict.delay, stop)) {
       return {std::nullopt, {std::string(what) + ": stopped while waiting to retry", false}};
     }
   }
+}
+
+std::optional<ApiFailure> SwrClient::authorize(HttpRequest& request, std::string_view what,
+                                               std::stop_token stop) {
+  {
+    std::lock_guard lock(mutex_);
+    if (clock_.now() < auth_blocked_until_) {
+      return ApiFailure{std::string(what) +
+                            ": not sent: the AK/SK signature was refused recently; waiting five "
+                            "minutes before trying again so the key pair is not locked",
+                        true};
+    }
+  }
+  if (auto error = authorizer_.authorize(request, stop)) {
+    return ApiFailure{std::string(what) + ": " + *error, authorizer_.credentials_refused()};
+  }
+  return std::nullopt;
+}
+
+SwrClient::Verdict SwrClient::judge(std::string_view api, const HttpRequest& sent,
+                                    HttpResponse response, Attempts& attempts,
+                                    std::string_view what) {
+  if (response.status >= 200 && response.status < 300) {
+    limiter_.on_success();
+    return {Outcome{std::move(response), {}}, std::nullopt};
+  }
+  auto fail = [&](std::string reason, bool authentication, bool not_found = false) {
+    return Verdict{
+        Outcome{std::nullopt,
+                {std::string(what) + ": " + std::move(reason), authentication, not_found}},
+        std::nullopt};
+  };
+
+  const ApiErrorBody error =
+      response.status == 0 ? ApiErrorBody{} : parse_error_body(response.body);
+  const std::string reason = describe(response, error);
+  const std::string request_id = response.header("X-Request-Id").value_or("");
+
+  const bool refused =
+      response.status == 401 || (response.status == 403 && is_gateway_auth_code(error.code));
+  if (refused) {
+    if (authorizer_.signs_requests()) {
+      std::lock_guard lock(mutex_);
+      auth_blocked_until_ = clock_.now() + kAuthFailureBackoff;
+      log::error("the AK/SK signature was refused; pausing all requests for five minutes",
+                 {{"api", std::string(api)},
+                  {"code", response.code_label()},
+                  {"request_id", request_id},
+                  {"err", reason}});
+      return fail(reason, true);
+    }
+    if (!attempts.renewed_token && authorizer_.invalidate(sent)) {
+      attempts.renewed_token = true;
+      log::info(
+          "the API refused the token; getting a new one and retrying once",
+          {{"api", std::string(api)}, {"code", response.code_label()}, {"request_id", request_id}});
+      return {std::nullopt, std::nullopt};  // again at once, not counted as an attempt
+    }
+    return fail(reason, true);
+  }
+
+  const bool throttled = response.status == 429 || is_throttling_code(error.code);
+  if (throttled) limiter_.on_throttled();
+  if (!is_retryable(response, error) || attempts.attempt >= policy_.max_attempts ||
+      !budget_.take()) {
+    return fail(reason, false, response.status == 404);
+  }
+  std::chrono::milliseconds delay = backoff_delay(policy_, attempts.attempt, jitter_unit());
+  if (throttled) {
+    const auto retry_after = response.header("Retry-After");
+    auto wait = retry_after ? parse_retry_after(*retry_after) : std::nullopt;
+    delay = std::min(wait.value_or(policy_.throttle_delay + delay / 4), policy_.max_retry_after);
+  }
+  log::Fields fields = {{"api", std::string(api)}, {"code", response.code_label()}};
+  if (!request_id.empty()) fields.emplace_back("request_id", request_id);  // none if no answer
+  fields.emplace_back("attempt", std::to_string(attempts.attempt));
+  fields.emplace_back("delay_ms", std::to_string(delay.count()));
+  fields.emplace_back("err", reason);
+  log::debug("retrying", std::move(fields));
+  ++attempts.attempt;
+  return {std::nullopt, delay};
 }
 
 }  // namespace swr::huaweicloud

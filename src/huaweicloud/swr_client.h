@@ -33,6 +33,9 @@ class SwrClient final : public SyncJobApi, public DiscoveryApi {
 
   PageResult list_sync_jobs(const RepositoryRef& repository, std::int64_t offset, int limit,
                             std::stop_token stop) override;
+  // The pages in flight together through one RequestSet, on the calling thread; each page has
+  // the same checks, retries and accounting as list_sync_jobs().
+  void list_pages(PageSource& source, int in_flight, std::stop_token stop) override;
   void start_cycle(std::size_t repositories) override;
 
   NamesResult list_organizations(std::stop_token stop) override;
@@ -52,8 +55,25 @@ class SwrClient final : public SyncJobApi, public DiscoveryApi {
     std::optional<HttpResponse> response;  // a 2xx
     ApiFailure failure;
   };
+  // One call's progress through its attempts.
+  struct Attempts {
+    int attempt = 1;
+    bool renewed_token = false;
+  };
+  // What to do after an answer: done (with the answer or the failure), or send again after
+  // `delay` (none: at once, with renewed credentials).
+  struct Verdict {
+    std::optional<Outcome> done;
+    std::optional<std::chrono::milliseconds> delay;
+  };
   Outcome call(std::string_view api, const HttpRequest& unsigned_request, std::string_view what,
                std::stop_token stop);
+  // Credentials on `request`, unless requests are paused or none can be had.
+  std::optional<ApiFailure> authorize(HttpRequest& request, std::string_view what,
+                                      std::stop_token stop);
+  Verdict judge(std::string_view api, const HttpRequest& sent, HttpResponse response,
+                Attempts& attempts, std::string_view what);
+  static PageResult page_result(Outcome outcome, const std::string& what);
   double jitter_unit();
 
   std::string endpoint_;

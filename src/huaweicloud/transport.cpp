@@ -47,6 +47,31 @@ std::optional<std::string> HttpRequest::header(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+
+// Each request answered as it is started; for transports without a concurrent interface.
+class SequentialRequestSet final : public RequestSet {
+ public:
+  explicit SequentialRequestSet(Transport& transport) : transport_(transport) {}
+  void start(std::uint64_t tag, const HttpRequest& request) override {
+    answers_.emplace_back(tag, transport_.send(request));
+  }
+  std::vector<Answer> wait(std::chrono::milliseconds, std::stop_token) override {
+    return std::exchange(answers_, {});
+  }
+  std::size_t in_flight() const override { return answers_.size(); }
+
+ private:
+  Transport& transport_;
+  std::vector<Answer> answers_;
+};
+
+}  // namespace
+
+std::unique_ptr<RequestSet> Transport::request_set() {
+  return std::make_unique<SequentialRequestSet>(*this);
+}
+
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
     if (iequals(k, name)) return v;

@@ -3,10 +3,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "huaweicloud/signer.h"
 
@@ -44,14 +48,34 @@ struct TransportOptions {
   std::size_t max_body_bytes = 32 * 1024 * 1024;
 };
 
+// Requests in flight together, driven from one thread: start() them, wait() for their answers.
+// One thread wakes for several answers at once instead of one blocked thread per request.
+class RequestSet {
+ public:
+  using Answer = std::pair<std::uint64_t, HttpResponse>;  // the tag given to start()
+  virtual ~RequestSet() = default;
+  // Sends `request`; its answer comes out of wait() under `tag`.
+  virtual void start(std::uint64_t tag, const HttpRequest& request) = 0;
+  // The answers complete by now, waiting up to `timeout` for the first while any is in flight.
+  // Returns early, possibly with none, when `stop` is requested.
+  virtual std::vector<Answer> wait(std::chrono::milliseconds timeout, std::stop_token stop) = 0;
+  // Started and not yet returned by wait().
+  virtual std::size_t in_flight() const = 0;
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
   virtual HttpResponse send(const HttpRequest& request) = 0;
+  // A set for requests in flight together; it must not outlive the transport. This default sends
+  // each one in start(), blocking.
+  virtual std::unique_ptr<RequestSet> request_set();
 };
 
 // libcurl underneath: keeps connections alive, verifies TLS against the system store plus
-// `ca_file`, caps the body, bounds each request by `timeout` in total.
+// `ca_file`, caps the body, bounds each request by `timeout` in total. Its request sets drive
+// their requests together from the waiting thread under the same rules, and a set reuses the
+// connections of the set before it.
 std::unique_ptr<Transport> make_curl_transport(TransportOptions options);
 
 }  // namespace swr::huaweicloud

@@ -12,20 +12,42 @@ std::string render_text(const std::vector<prometheus::MetricFamily>& families) {
   return out;
 }
 
-bool Rendered::write_text(const ByteSink& sink) const {
-  GunzipReader reader(cycle->gzip);
+namespace {
+
+// Inflates one member into `sink`; false if the sink refused or the member is corrupt.
+bool inflate_into(const GzipMember& member, const ByteSink& sink) {
+  GunzipReader reader(member.gzip);
   std::string buffer(64 * 1024, '\0');
   std::size_t written = 0;
   while (const std::size_t n = reader.read(buffer.data(), buffer.size())) {
     if (!sink(std::string_view(buffer.data(), n))) return false;
     written += n;
   }
-  if (!reader.ok() || written != cycle->text_bytes) return false;
-  return live_text->empty() || sink(*live_text);
+  return reader.ok() && written == member.text_bytes;
+}
+
+GzipMember gzip_member(const std::function<void(const TextSink&)>& write) {
+  GzipWriter writer;
+  write([&](std::string_view piece) { writer.write(piece); });
+  GzipMember member;
+  member.text_bytes = writer.bytes_in();
+  member.gzip = writer.finish();
+  return member;
+}
+
+}  // namespace
+
+bool Rendered::write_text(const ByteSink& sink) const {
+  return inflate_into(*cycle->repositories, sink) && inflate_into(cycle->gauges, sink) &&
+         (live_text->empty() || sink(*live_text));
 }
 
 bool Rendered::write_gzip(const ByteSink& sink) const {
-  return (cycle->gzip.empty() || sink(cycle->gzip)) && (live_gzip->empty() || sink(*live_gzip));
+  for (const std::string* member :
+       {&cycle->repositories->gzip, &cycle->gauges.gzip, live_gzip.get()}) {
+    if (!member->empty() && !sink(*member)) return false;
+  }
+  return true;
 }
 
 std::string Rendered::text() const {
@@ -39,14 +61,26 @@ std::string Rendered::text() const {
 }
 
 ExpositionCache::ExpositionCache(LiveFamilies live, std::chrono::milliseconds live_max_age)
-    : live_(std::move(live)), live_max_age_(live_max_age), cycle_(std::make_shared<CyclePart>()) {}
+    : live_(std::move(live)), live_max_age_(live_max_age) {
+  auto empty = std::make_shared<CyclePart>();
+  empty->repositories = std::make_shared<const GzipMember>();
+  cycle_ = std::move(empty);
+}
 
 void ExpositionCache::publish(const collect::Snapshot& snapshot) {
-  GzipWriter writer;
-  write_snapshot_text(snapshot, [&](std::string_view piece) { writer.write(piece); });
+  std::shared_ptr<const CyclePart> last;
+  {
+    std::lock_guard lock(mutex_);
+    last = cycle_;
+  }
   auto part = std::make_shared<CyclePart>();
-  part->text_bytes = writer.bytes_in();
-  part->gzip = writer.finish();
+  part->data_version = snapshot.data_version;
+  part->repositories =
+      snapshot.data_version != 0 && last->data_version == snapshot.data_version
+          ? last->repositories
+          : std::make_shared<const GzipMember>(
+                gzip_member([&](const TextSink& sink) { write_repository_text(snapshot, sink); }));
+  part->gauges = gzip_member([&](const TextSink& sink) { write_cycle_text(snapshot, sink); });
   std::lock_guard lock(mutex_);
   cycle_ = std::move(part);
   ++generation_;

@@ -25,9 +25,17 @@ std::string render_text(const std::vector<prometheus::MetricFamily>& families);
 // Takes the bytes in order; false stops the writing.
 using ByteSink = std::function<bool(std::string_view)>;
 
-struct CyclePart {
-  std::string gzip;  // one gzip member
+struct GzipMember {
+  std::string gzip;
   std::size_t text_bytes = 0;
+};
+
+// A cycle's series: those of the repositories, kept from cycle to cycle while the snapshot's
+// data_version stays the same, then the cycle's own gauges. Two gzip members that concatenate.
+struct CyclePart {
+  std::shared_ptr<const GzipMember> repositories;
+  GzipMember gauges;
+  std::uint64_t data_version = 0;
 };
 
 struct Rendered {
@@ -35,8 +43,12 @@ struct Rendered {
   std::shared_ptr<const std::string> live_text;
   std::shared_ptr<const std::string> live_gzip;  // a second member, so the two concatenate
 
-  std::size_t text_size() const { return cycle->text_bytes + live_text->size(); }
-  std::size_t gzip_size() const { return cycle->gzip.size() + live_gzip->size(); }
+  std::size_t text_size() const {
+    return cycle->repositories->text_bytes + cycle->gauges.text_bytes + live_text->size();
+  }
+  std::size_t gzip_size() const {
+    return cycle->repositories->gzip.size() + cycle->gauges.gzip.size() + live_gzip->size();
+  }
   // Each writes its whole stream to `sink`; false if the sink refused or the gzip was corrupt.
   bool write_text(const ByteSink& sink) const;
   bool write_gzip(const ByteSink& sink) const;
@@ -49,6 +61,7 @@ class ExpositionCache {
   explicit ExpositionCache(LiveFamilies live,
                            std::chrono::milliseconds live_max_age = std::chrono::seconds(1));
 
+  // Renders the snapshot's repository series only when its data_version is new.
   void publish(const collect::Snapshot& snapshot);
   Rendered current() const;
 

@@ -246,6 +246,12 @@ void cycle_gauge(Writer& w, std::string_view name, std::string_view help, bool p
 
 void write_snapshot_text(const collect::Snapshot& s, const TextSink& sink,
                          std::size_t chunk_bytes) {
+  write_repository_text(s, sink, chunk_bytes);
+  write_cycle_text(s, sink);
+}
+
+void write_repository_text(const collect::Snapshot& s, const TextSink& sink,
+                           std::size_t chunk_bytes) {
   Writer w(sink, chunk_bytes);
   sync_jobs(s, w);
   durations(s, w);
@@ -253,6 +259,11 @@ void write_snapshot_text(const collect::Snapshot& s, const TextSink& sink,
   oldest_pending(s, w);
   latest_job(s, w);
   repository_up(s, w);
+  w.flush();
+}
+
+void write_cycle_text(const collect::Snapshot& s, const TextSink& sink) {
+  Writer w(sink, 64 * 1024);
   cycle_gauge(w, "swr_up", "1 if the last poll cycle fetched every repository, else 0", true,
               s.cycle_done && s.up ? 1 : 0);
   cycle_gauge(w, "swr_exporter_cycle_duration_seconds", "Length of the last poll cycle",

@@ -17,6 +17,11 @@ using TextSink = std::function<void(std::string_view)>;
 
 void write_snapshot_text(const collect::Snapshot& snapshot, const TextSink& sink,
                          std::size_t chunk_bytes = 64 * 1024);
+// The two halves of it: the series of every repository, which only change with
+// Snapshot::data_version, and the four gauges of the cycle itself.
+void write_repository_text(const collect::Snapshot& snapshot, const TextSink& sink,
+                           std::size_t chunk_bytes = 64 * 1024);
+void write_cycle_text(const collect::Snapshot& snapshot, const TextSink& sink);
 // All of it in one string (tests, --once).
 std::string snapshot_text(const collect::Snapshot& snapshot);
 

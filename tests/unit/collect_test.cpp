@@ -325,30 +325,45 @@ TEST_CASE(
 
   SUBCASE("nothing changed: one request, same figures") {
     const std::string before = describe(poller.snapshot()->repositories[0].destinations);
+    const std::uint64_t version = poller.snapshot()->data_version;
+    CHECK(version > 0);
     const CycleReport r = poller.run_cycle({});
+    CHECK(poller.snapshot()->data_version == version);  // the exposition is not rendered again
     CHECK(r.requests == 1);
     CHECK(r.partial_reads == 1);
     CHECK(r.jobs == 250);
     CHECK(describe(poller.snapshot()->repositories[0].destinations) == before);
     CHECK(observed(*poller.snapshot()) == 248);
   }
-  SUBCASE("a pending job ends and new jobs arrive: one request, figures as a full read gives") {
+  SUBCASE("a pending job ends and new jobs arrive: figures as a full read gives") {
     auto& live = api.repos[kRepo];
     live[0].status = SyncStatus::kFailed;
     live[0].updated_at_us += 5'000'000;
     for (int k = 0; k < 5; ++k)
       live.insert(live.begin(), job(300 + k, k < 3 ? SyncStatus::kSuccess : SyncStatus::kWaiting));
-    const CycleReport r = poller.run_cycle({});
-    CHECK(r.requests == 1);
+    const std::uint64_t version = poller.snapshot()->data_version;
+    CycleReport r = poller.run_cycle({});
+    CHECK(poller.snapshot()->data_version > version);
+    // The first page had room for the 2 pending jobs and 4 new ones: the 5 new took a second.
+    CHECK(r.requests == 2);
     CHECK(r.partial_reads == 1);
     CHECK(r.jobs == 255);
     CHECK(describe(poller.snapshot()->repositories[0].destinations) == describe(summarize(live)));
     CHECK(observed(*poller.snapshot()) == 248 + 1 + 3);
+
+    // The next first page makes room for as many new jobs as arrived last time.
+    for (int k = 0; k < 5; ++k) live.insert(live.begin(), job(400 + k, SyncStatus::kSuccess));
+    r = poller.run_cycle({});
+    CHECK(r.requests == 1);
+    CHECK(r.partial_reads == 1);
+    CHECK(r.jobs == 260);
+    CHECK(describe(poller.snapshot()->repositories[0].destinations) == describe(summarize(live)));
+    CHECK(observed(*poller.snapshot()) == 248 + 1 + 3 + 5);
   }
   SUBCASE("the API dropped an old job: the total does not add up, so it reads to the end") {
     api.repos[kRepo].pop_back();
     const CycleReport r = poller.run_cycle({});
-    CHECK(r.requests == 4);  // a small first page (2 pending + 16), then 100, 100 and 31
+    CHECK(r.requests == 4);  // a small first page (2 pending + 4), then 101, 101 and 41
     CHECK(r.partial_reads == 0);
     CHECK(r.jobs == 249);
     CHECK(describe(poller.snapshot()->repositories[0].destinations) ==
@@ -368,7 +383,7 @@ TEST_CASE("incremental polling pages down to a job that was still pending deep d
   SteppingClock clock;
   Poller poller({{kRepo}, 100, 1, {1, 10, 100}, {"status"}, std::chrono::hours(1)}, api, clock);
   CHECK(poller.run_cycle({}).requests == 3);
-  // Down to the page holding it (17 + 100 + 100 jobs), not further.
+  // Down to the page holding it (5 + 101 + 101 jobs), not further.
   CHECK(poller.run_cycle({}).requests == 3);
   api.repos[kRepo][180].status = SyncStatus::kSuccess;
   const CycleReport r = poller.run_cycle({});

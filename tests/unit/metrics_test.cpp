@@ -255,6 +255,45 @@ TEST_CASE("the exposition cache: cycle part rendered once, live part per scrape,
   CHECK(live_calls == 2);
 }
 
+TEST_CASE("the repositories' series are rendered again only when the data version changes") {
+  metrics::ExpositionCache cache([] { return std::vector<prometheus::MetricFamily>{}; },
+                                 std::chrono::hours(1));
+  Snapshot s = sample_snapshot();
+  s.data_version = 7;
+  cache.publish(s);
+  const metrics::Rendered first = cache.current();
+
+  // Same version, a later cycle: the repositories' member is the same bytes, the gauges are new.
+  Snapshot later = s;
+  later.cycle_duration_seconds = 42.5;
+  later.repositories.clear();  // never looked at: the version says nothing changed
+  cache.publish(later);
+  const metrics::Rendered second = cache.current();
+  CHECK(second.cycle->repositories == first.cycle->repositories);
+  CHECK(second.text().find("swr_exporter_cycle_duration_seconds 42.5\n") != std::string::npos);
+  CHECK(second.text().starts_with(metrics::snapshot_text(s).substr(0, 200)));
+  CHECK(gunzip([&] {
+          std::string out;
+          second.write_gzip([&](std::string_view b) {
+            out += b;
+            return true;
+          });
+          return out;
+        }()) == second.text());
+
+  // A new version, or none (0), is rendered.
+  later.data_version = 8;
+  cache.publish(later);
+  CHECK(cache.current().cycle->repositories != first.cycle->repositories);
+  CHECK(cache.current().text() == metrics::snapshot_text(later));
+  Snapshot unversioned = sample_snapshot();
+  cache.publish(unversioned);
+  const auto a = cache.current().cycle->repositories;
+  cache.publish(unversioned);
+  CHECK(cache.current().cycle->repositories != a);
+  CHECK(cache.current().text() == metrics::snapshot_text(unversioned));
+}
+
 TEST_CASE("gzip streams: many writes make one member; the reader gives back every byte") {
   std::string text;
   for (int i = 0; i < 200000; ++i)
