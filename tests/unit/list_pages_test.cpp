@@ -145,7 +145,9 @@ TEST_CASE("list_pages: every page once, to its own repository, never more in fli
   CHECK(transport.most_in_flight == 4);
   CHECK(transport.sent.size() == 25);
   REQUIRE(pages.answers.size() == 25);
-  for (const auto& [tag, result] : pages.results) {
+  for (const auto& entry : pages.results) {
+    const std::size_t tag = entry.first;
+    const PageResult& result = entry.second;
     CAPTURE(tag);
     CHECK(pages.answers[tag] == 1);
     REQUIRE(result.page);
@@ -182,7 +184,7 @@ TEST_CASE("list_pages: throttled and failing pages are retried like a single cal
   const auto start = clock.t;
   client.list_pages(pages, 3, {});
   REQUIRE(pages.results.size() == 10);
-  for (const auto& [tag, n] : pages.answers) CHECK(n == 1);
+  for (const auto& entry : pages.answers) CHECK(entry.second == 1);
   CHECK(asked["app2"] == 3);  // two 429s, then the page
   CHECK(pages.results.at(2).page);
   CHECK(asked["app5"] == 4);  // max_attempts
@@ -216,7 +218,8 @@ TEST_CASE("list_pages: a refused AK/SK signature stops what is not yet sent") {
   client.list_pages(pages, 2, {});
   REQUIRE(pages.results.size() == 20);
   CHECK(transport.sent.size() == 2);  // the two in flight when the first refusal came
-  for (const auto& [tag, result] : pages.results) {
+  for (const auto& entry : pages.results) {
+    const PageResult& result = entry.second;
     CHECK_FALSE(result.page);
     CHECK(result.failure.authentication);
   }
@@ -250,7 +253,7 @@ TEST_CASE("list_pages: a refused token is renewed once for the pages in flight")
   Pages pages(6);
   client.list_pages(pages, 3, {});
   REQUIRE(pages.results.size() == 6);
-  for (const auto& [tag, result] : pages.results) CHECK(result.page);
+  for (const auto& entry : pages.results) CHECK(entry.second.page);
   CHECK(issued == 2);
   CHECK(observer.codes["sync_job 401"] == 3);  // the three sent with the first token
   CHECK(observer.codes["sync_job 200"] == 6);

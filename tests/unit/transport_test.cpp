@@ -1,5 +1,5 @@
-// The libcurl transport against a raw socket server: 9 KB IAM tokens both ways, the body cap,
-// and a server that never answers.
+// The libcurl transport against raw socket servers: 9 KB IAM tokens both ways, the body cap,
+// a server that never answers, and request sets (many requests driven from one thread).
 #include "huaweicloud/transport.h"
 
 #include <arpa/inet.h>
@@ -9,9 +9,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <stop_token>
 #include <thread>
+#include <vector>
 
 #include "huaweicloud/authorizer.h"
 #include "huaweicloud/swr_client.h"
@@ -20,6 +26,16 @@ using namespace swr;
 using namespace swr::huaweicloud;
 
 namespace {
+
+bool send_all(int fd, const std::string& bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
 
 // Accepts connections one at a time; hands each request's head to `respond`, which returns the
 // raw bytes to answer with (or nothing to keep the connection silent).
@@ -67,13 +83,7 @@ class RawServer {
         requests_.push_back(head);
       }
       if (auto answer = respond_(head)) {
-        std::size_t sent = 0;
-        while (sent < answer->size()) {
-          const ssize_t n =
-              ::send(client, answer->data() + sent, answer->size() - sent, MSG_NOSIGNAL);
-          if (n <= 0) break;
-          sent += static_cast<std::size_t>(n);
-        }
+        send_all(client, *answer);
       } else {
         while (!stopping_ && ::recv(client, buf, sizeof buf, 0) > 0) {
         }
@@ -90,6 +100,120 @@ class RawServer {
   std::mutex mutex_;
   std::vector<std::string> requests_;
 };
+
+// Serves each connection on a thread of its own and keeps it open for the next request, as a
+// keep-alive HTTP/1.1 server does. Hands each request (head and Content-Length body) to
+// `respond`, which returns the raw answer or nothing to stay silent until the client goes.
+class KeepAliveServer {
+ public:
+  using Respond = std::function<std::optional<std::string>(const std::string& request)>;
+  explicit KeepAliveServer(Respond respond) : respond_(std::move(respond)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    REQUIRE(::listen(fd_, 64) == 0);
+    acceptor_ = std::thread([this] { accept_all(); });
+  }
+  ~KeepAliveServer() {
+    ::shutdown(fd_, SHUT_RDWR);  // wakes accept()
+    acceptor_.join();
+    ::close(fd_);
+    for (const int client : clients_) ::shutdown(client, SHUT_RDWR);  // wakes recv()
+    for (auto& thread : threads_) thread.join();
+    for (const int client : clients_) ::close(client);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int connections() const { return connections_; }  // accepted so far
+  int open_connections() const { return open_; }    // not yet closed by the client
+  int requests() const { return requests_; }
+
+ private:
+  void accept_all() {
+    for (;;) {
+      const int client = ::accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      ++connections_;
+      ++open_;
+      clients_.push_back(client);  // read by the destructor only after this thread ends
+      threads_.emplace_back([this, client] {
+        serve(client);
+        --open_;
+      });
+    }
+  }
+
+  void serve(int client) {
+    std::string pending;
+    char buf[65536];
+    const auto receive = [&] {
+      const ssize_t n = ::recv(client, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      pending.append(buf, static_cast<std::size_t>(n));
+      return true;
+    };
+    for (;;) {
+      std::size_t end = 0;
+      while ((end = pending.find("\r\n\r\n")) == std::string::npos) {
+        if (!receive()) return;
+      }
+      std::size_t length = 0;
+      const std::size_t at = pending.substr(0, end).find("\r\nContent-Length: ");
+      if (at != std::string::npos) length = std::stoul(pending.substr(at + 18));
+      while (pending.size() < end + 4 + length) {
+        if (!receive()) return;
+      }
+      const std::string request = pending.substr(0, end + 4 + length);
+      pending.erase(0, request.size());
+      ++requests_;
+      const std::optional<std::string> answer = respond_(request);
+      if (!answer) {
+        while (receive()) {
+        }
+        return;
+      }
+      if (!send_all(client, *answer)) return;
+    }
+  }
+
+  Respond respond_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  std::vector<int> clients_;
+  std::vector<std::thread> threads_;
+  std::atomic<int> connections_{0};
+  std::atomic<int> open_{0};
+  std::atomic<int> requests_{0};
+};
+
+// Answers with the method, the target and the body of the request, keeping the connection open.
+std::optional<std::string> echo(const std::string& request) {
+  const std::size_t method_end = request.find(' ');
+  const std::size_t target_end = request.find(' ', method_end + 1);
+  const std::string body =
+      request.substr(0, target_end) + request.substr(request.find("\r\n\r\n") + 4);
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+std::optional<std::string> silent(const std::string&) { return std::nullopt; }
+
+// Waits on `set` until nothing is in flight or 10 s passed; each answer under its tag.
+std::map<std::uint64_t, HttpResponse> wait_all(RequestSet& set) {
+  std::map<std::uint64_t, HttpResponse> answers;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (set.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    for (auto& answer : set.wait(std::chrono::seconds(1), {})) {
+      const std::uint64_t tag = answer.first;  // a local binding, which doctest cannot capture
+      CHECK_MESSAGE(answers.emplace(tag, std::move(answer.second)).second, "tag twice: ", tag);
+    }
+  }
+  return answers;
+}
 
 std::string header_value(const std::string& head, const std::string& name) {
   const std::size_t at = head.find("\r\n" + name + ": ");
@@ -170,4 +294,199 @@ TEST_CASE("a server that accepts and never answers: the request timeout holds") 
   CHECK_FALSE(response.body_too_large);
   CHECK(response.transport_error == "no complete response within 300 ms (" + server.url() + ")");
   CHECK(took < std::chrono::seconds(5));
+}
+
+TEST_CASE("request set: every tag is answered once, with its own response") {
+  KeepAliveServer server(echo);
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  auto set = transport->request_set();
+  constexpr std::uint64_t kRequests = 20;
+  for (std::uint64_t tag = 0; tag < kRequests; ++tag) {
+    HttpRequest request;  // gone before the transfer runs
+    request.base_url = server.url();
+    request.path = "/r/" + std::to_string(tag);
+    if (tag % 2 == 1) {
+      request.method = "POST";
+      request.body = "body-" + std::to_string(tag);
+    }
+    set->start(tag, request);
+  }
+  CHECK(set->in_flight() == kRequests);
+
+  std::map<std::uint64_t, HttpResponse> answers;
+  std::size_t last_in_flight = kRequests;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (set->in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    for (auto& answer : set->wait(std::chrono::seconds(1), {})) {
+      const std::uint64_t tag = answer.first;  // a local binding, which doctest cannot capture
+      CHECK_MESSAGE(answers.emplace(tag, std::move(answer.second)).second, "tag twice: ", tag);
+    }
+    CHECK(set->in_flight() == kRequests - answers.size());
+    CHECK(set->in_flight() <= last_in_flight);
+    last_in_flight = set->in_flight();
+  }
+  CHECK(set->in_flight() == 0);
+  REQUIRE(answers.size() == kRequests);
+  for (const auto& [tag, response] : answers) {
+    const std::string expected =
+        tag % 2 == 1 ? "POST /r/" + std::to_string(tag) + "body-" + std::to_string(tag)
+                     : "GET /r/" + std::to_string(tag);
+    CHECK(response.status == 200);
+    CHECK(response.transport_error.empty());
+    CHECK(response.body == expected);
+  }
+  CHECK(server.connections() > 1);  // in flight together, not one after another
+  CHECK(set->wait(std::chrono::seconds(5), {}).empty());  // nothing in flight: at once
+}
+
+TEST_CASE("request set: the next set from the transport reuses the connections of the last") {
+  KeepAliveServer server(echo);
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  constexpr std::size_t kWindow = 4;  // in flight at once
+  constexpr std::uint64_t kRequests = 12;
+  for (int round = 0; round < 2; ++round) {
+    CAPTURE(round);
+    auto set = transport->request_set();
+    std::uint64_t started = 0;
+    const auto start_next = [&] {
+      HttpRequest request;
+      request.base_url = server.url();
+      request.path = "/" + std::to_string(started);
+      set->start(started++, request);
+    };
+    while (started < kWindow) start_next();
+    std::size_t answered = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (answered < kRequests && std::chrono::steady_clock::now() < deadline) {
+      for (const auto& [tag, response] : set->wait(std::chrono::seconds(1), {})) {
+        ++answered;
+        CHECK(response.status == 200);
+        CHECK(response.body == "GET /" + std::to_string(tag));
+        if (started < kRequests) start_next();
+      }
+      CHECK(set->in_flight() <= kWindow);
+    }
+    CHECK(answered == kRequests);
+  }
+  CHECK(server.requests() == 2 * kRequests);
+  CHECK(server.connections() <= static_cast<int>(kWindow));
+}
+
+TEST_CASE("request set: a body over the cap is refused as by send()") {
+  KeepAliveServer server([](const std::string&) -> std::optional<std::string> {
+    const std::string body(2 << 20, 'x');
+    return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  });
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  auto set = transport->request_set();
+  HttpRequest request;
+  request.base_url = server.url();
+  request.path = "/big";
+  set->start(7, request);
+  const auto answers = wait_all(*set);
+  REQUIRE(answers.size() == 1);
+  const HttpResponse& response = answers.at(7);
+  CHECK(response.status == 0);
+  CHECK(response.body.empty());
+  CHECK(response.body_too_large);
+  CHECK(response.transport_error ==
+        "response body larger than 1048576 bytes: refused (" + server.url() + ")");
+}
+
+TEST_CASE("request set: a server that never answers runs into the request timeout of send()") {
+  KeepAliveServer server(silent);
+  auto transport = make_curl_transport({"", std::chrono::milliseconds(300), 1 << 20});
+  auto set = transport->request_set();
+  HttpRequest request;
+  request.base_url = server.url();
+  request.path = "/silent";
+  const auto start = std::chrono::steady_clock::now();
+  set->start(1, request);
+  const auto answers = wait_all(*set);
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(answers.size() == 1);
+  const HttpResponse& response = answers.at(1);
+  CHECK(response.status == 0);
+  CHECK_FALSE(response.body_too_large);
+  CHECK(response.transport_error == "no complete response within 300 ms (" + server.url() + ")");
+  CHECK(took < std::chrono::seconds(5));
+}
+
+TEST_CASE("request set: a stop wakes a wait() blocked on a silent server") {
+  KeepAliveServer server(silent);
+  auto transport = make_curl_transport({"", std::chrono::seconds(30), 1 << 20});
+  auto set = transport->request_set();
+  HttpRequest request;
+  request.base_url = server.url();
+  request.path = "/silent";
+  set->start(1, request);
+  std::stop_source stop;
+
+  SUBCASE("requested while wait() blocks") {
+    // The request reaches the server only from inside wait(), so the stop comes during it; late
+    // enough that curl's own short timers (connect, happy eyeballs) are past and only the stop,
+    // or the 30 s request timeout, can end the wait.
+    std::chrono::steady_clock::time_point stopped_at;
+    std::jthread stopper([&] {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (server.requests() == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      stopped_at = std::chrono::steady_clock::now();
+      stop.request_stop();
+    });
+    const auto answers = set->wait(std::chrono::seconds(60), stop.get_token());
+    const auto returned_at = std::chrono::steady_clock::now();
+    stopper.join();
+    CHECK(answers.empty());
+    CHECK(returned_at - stopped_at < std::chrono::seconds(1));
+    CHECK(server.requests() == 1);
+  }
+  SUBCASE("requested before wait()") {
+    stop.request_stop();
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(set->wait(std::chrono::seconds(60), stop.get_token()).empty());
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+  }
+  CHECK(set->in_flight() == 1);
+}
+
+TEST_CASE(
+    "request set: destroyed with requests in flight, it abandons them and closes their "
+    "connections") {
+  KeepAliveServer silent_server(silent);
+  KeepAliveServer echo_server(echo);
+  auto transport = make_curl_transport({"", std::chrono::seconds(30), 1 << 20});
+  auto set = transport->request_set();
+  for (std::uint64_t tag = 0; tag < 3; ++tag) {
+    HttpRequest request;
+    request.base_url = silent_server.url();
+    request.path = "/silent";
+    set->start(tag, request);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (silent_server.requests() < 3 && std::chrono::steady_clock::now() < deadline) {
+    CHECK(set->wait(std::chrono::milliseconds(50), {}).empty());
+  }
+  REQUIRE(silent_server.requests() == 3);
+
+  const auto start = std::chrono::steady_clock::now();
+  set.reset();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+  while (silent_server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(silent_server.open_connections() == 0);
+
+  // The handles went back to the transport in working order.
+  auto next = transport->request_set();
+  HttpRequest request;
+  request.base_url = echo_server.url();
+  request.path = "/after";
+  next->start(9, request);
+  const auto answers = wait_all(*next);
+  REQUIRE(answers.size() == 1);
+  CHECK(answers.at(9).status == 200);
+  CHECK(answers.at(9).body == "GET /after");
 }
