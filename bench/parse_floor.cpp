@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,10 +28,12 @@ double cpu_seconds() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: parse_floor SIM_URL ACCESS_KEY SECRET_KEY PAGE_SIZE\n");
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr,
+                 "usage: parse_floor SIM_URL ACCESS_KEY SECRET_KEY PAGE_SIZE [IN_FLIGHT]\n");
     return 2;
   }
+  const std::size_t in_flight = argc == 6 ? std::strtoul(argv[5], nullptr, 10) : 4;
   const std::string url = argv[1];
   const int page_size = std::atoi(argv[4]);
   swr::SystemClock clock;
@@ -89,16 +92,27 @@ int main(int argc, char** argv) {
   for (const auto& body : bodies) jobs += swr::huaweicloud::parse_sync_jobs(body).jobs.size();
   const double ours = cpu_seconds() - start;
 
-  // The floor for a steady-state cycle: one signed request per repository for its newest jobs,
-  // sent one after another on one connection, the body received and dropped.
+  // The floor for a steady-state cycle: one signed request per repository for its newest jobs
+  // (the 4 an incremental first page asks for when nothing is pending), `in_flight` at a time
+  // through the transport's RequestSet as the exporter sends them, the bodies received and
+  // dropped.
   start = cpu_seconds();
   std::size_t small_requests = 0;
-  for (const auto& repository : repositories) {
-    swr::huaweicloud::HttpRequest request =
-        swr::huaweicloud::sync_job_request(url, repository, 0, 16);
-    authorizer->authorize(request, {});
-    if (transport->send(request).status != 200) return 1;
-    ++small_requests;
+  {
+    const std::unique_ptr<swr::huaweicloud::RequestSet> set = transport->request_set();
+    std::size_t next = 0;
+    while (small_requests < repositories.size()) {
+      while (next < repositories.size() && set->in_flight() < in_flight) {
+        swr::huaweicloud::HttpRequest request =
+            swr::huaweicloud::sync_job_request(url, repositories[next], 0, 4);
+        authorizer->authorize(request, {});
+        set->start(next++, request);
+      }
+      for (const auto& answer : set->wait(std::chrono::seconds(30), {})) {
+        if (answer.second.status != 200) return 1;
+        ++small_requests;
+      }
+    }
   }
   const double request_floor = cpu_seconds() - start;
 

@@ -119,7 +119,8 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
   // Each repository's jobs are folded in as soon as they are read and then dropped, so a cycle
   // holds the jobs of `concurrency` repositories at most, not of all of them.
   bool series_changed = repositories_changed_;
-  auto fold_into = [&](std::size_t i, const RepositoryFetch& fetch, RepositoryState& state) {
+  auto fold = [&](std::size_t i, const RepositoryFetch& fetch) {
+    RepositoryState& state = states_[repos[i]];
     report.requests += fetch.requests;
     for (const std::string& warning : fetch.warnings) {
       log::warn("paging ended early or the API's count disagreed",
@@ -145,6 +146,7 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
     }
     if (!fetch.ok) {
       ++report.failed;
+      if (state.up) series_changed = true;
       state.up = false;
       log::warn("could not fetch the repository's sync jobs; keeping its last data",
                 {{"organization", repos[i].organization},
@@ -164,7 +166,11 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
       for (const SyncJob& job : fetch.jobs) {
         if (is_pending(job.status)) now_pending.push_back(job);
       }
-      state.destinations = summarize(fetch.jobs);
+      std::vector<DestinationSummary> destinations = summarize(fetch.jobs);
+      if (destinations != state.destinations) {
+        series_changed = true;
+        state.destinations = std::move(destinations);
+      }
       state.jobs = static_cast<std::int64_t>(fetch.jobs.size());
       memory.arrived =
           memory.read_in_full ? std::max<std::int64_t>(0, state.jobs - memory.total) : 0;
@@ -172,9 +178,10 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
       memory.last_full_read = now;
     } else {
       // Only what is new or was pending can have changed since the last read.
+      // A partial read always had a shortcut, whose lookup is already bound to the repository.
       std::vector<const SyncJob*> changed;
       for (const SyncJob& job : fetch.jobs) {
-        if (!ledger_.is_known_final(repos[i], job.id)) changed.push_back(&job);
+        if (!shortcuts[i]->is_known_final(job.id)) changed.push_back(&job);
       }
       for (const SyncJob* job : changed) {
         if (is_pending(job->status)) now_pending.push_back(*job);
@@ -183,23 +190,25 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
         histogram_.observe(repos[i], fetch.jobs[position]);
         series_changed = true;
       }
-      state.destinations = apply_changes(state.destinations, memory.pending, changed, now_pending);
+      // Nothing new and nothing pending before or now: the figures stand as they are.
+      if (!changed.empty() || !memory.pending.empty()) {
+        std::vector<DestinationSummary> destinations =
+            apply_changes(state.destinations, memory.pending, changed, now_pending);
+        if (destinations != state.destinations) {
+          series_changed = true;
+          state.destinations = std::move(destinations);
+        }
+      }
       state.jobs = *fetch.total;
       memory.arrived = fetch.new_jobs;
       ++report.partial_reads;
     }
     memory.pending = std::move(now_pending);
+    if (!state.up || !state.has_data || memory.total != state.jobs) series_changed = true;
     memory.total = state.jobs;
     state.up = true;
     state.has_data = true;
     report.jobs += state.jobs;
-  };
-
-  auto fold = [&](std::size_t i, const RepositoryFetch& fetch) {
-    RepositoryState& state = states_[repos[i]];
-    const RepositoryState before = state;
-    fold_into(i, fetch, state);
-    if (!(state == before)) series_changed = true;
   };
   CyclePages pages(repos, options_.page_size, shortcuts, fold);
   api_->list_pages(pages, std::max(1, options_.concurrency), stop);

@@ -1,7 +1,9 @@
 #include "huaweicloud/signer.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -135,18 +137,64 @@ std::string string_to_sign(std::string_view canonical, std::string_view sdk_date
   return out;
 }
 
+namespace {
+
+// OpenSSL 3's one-shot SHA256() and HMAC() look their algorithms up in the provider tables on
+// every call (locks and string compares); looked up once here instead.
+const EVP_MD* sha256_md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  return md;
+}
+
+// An HMAC-SHA256 context without a key, copied for each use.
+const EVP_MAC_CTX* hmac_sha256_template() {
+  static EVP_MAC_CTX* const ctx = [] {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC_CTX* c = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+    EVP_MAC_free(mac);  // the context keeps its own reference
+    char digest[] = "SHA2-256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_END};
+    if (c && EVP_MAC_CTX_set_params(c, params) != 1) {
+      EVP_MAC_CTX_free(c);
+      c = nullptr;
+    }
+    return c;
+  }();
+  return ctx;
+}
+
+}  // namespace
+
 std::string hex_sha256(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (const EVP_MD* md = sha256_md();
+      md && EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) == 1) {
+    return to_hex(digest, len);
+  }
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return to_hex(digest, sizeof digest);
+  return to_hex(digest, SHA256_DIGEST_LENGTH);
 }
 
 std::string hex_hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
+  std::size_t len = 0;
+  if (const EVP_MAC_CTX* tmpl = hmac_sha256_template()) {
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(tmpl);
+    const bool ok = ctx &&
+                    EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()),
+                                 key.size(), nullptr) == 1 &&
+                    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()),
+                                   data.size()) == 1 &&
+                    EVP_MAC_final(ctx, digest, &len, sizeof digest) == 1;
+    EVP_MAC_CTX_free(ctx);
+    if (ok) return to_hex(digest, len);
+  }
+  unsigned int n = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &len);
-  return to_hex(digest, len);
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &n);
+  return to_hex(digest, n);
 }
 
 std::string authorization_header(std::string_view access_key, std::string_view secret_key,

@@ -25,8 +25,32 @@ ApiMetrics::ApiMetrics()
                         .Register(*registry_)) {}
 
 void ApiMetrics::record_request(std::string_view api, std::string_view code, double seconds) {
-  requests_.Add({{"api", std::string(api)}, {"code", std::string(code)}}).Increment();
-  latency_.Add({{"api", std::string(api)}}, kLatencyBuckets).Observe(seconds);
+  prometheus::Counter* counter = nullptr;
+  prometheus::Histogram* histogram = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    std::string key;  // fits the small-string buffer: "sync_job 200"
+    key.reserve(api.size() + 1 + code.size());
+    key.append(api).append(1, ' ').append(code);
+    auto c = counters_.find(key);
+    if (c == counters_.end()) {
+      c = counters_
+              .emplace(std::move(key),
+                       &requests_.Add({{"api", std::string(api)}, {"code", std::string(code)}}))
+              .first;
+    }
+    counter = c->second;
+    auto h = histograms_.find(api);
+    if (h == histograms_.end()) {
+      h = histograms_
+              .emplace(std::string(api),
+                       &latency_.Add({{"api", std::string(api)}}, kLatencyBuckets))
+              .first;
+    }
+    histogram = h->second;
+  }
+  counter->Increment();
+  histogram->Observe(seconds);
 }
 
 void ApiMetrics::set_token_expiry(double unix_seconds) { token_expiry_.Add({}).Set(unix_seconds); }

@@ -8,7 +8,10 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +29,11 @@ class ApiMetrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Gauge>& token_expiry_;
+  // The series already made, by api and code: Family::Add builds and checks a label map on every
+  // call, and every request of a cycle comes here. Series are never removed, so these stay valid.
+  std::mutex mutex_;
+  std::map<std::string, prometheus::Counter*, std::less<>> counters_;  // "api code"
+  std::map<std::string, prometheus::Histogram*, std::less<>> histograms_;
 };
 
 // swr_exporter_shard_ordinal and swr_exporter_total_shards.
