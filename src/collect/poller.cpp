@@ -224,7 +224,8 @@ CycleReport Poller::run_cycle(std::stop_token stop) {
   snapshot->data_version = data_version_;
   snapshot->repositories.reserve(states_.size());
   for (const auto& [ref, state] : states_) snapshot->repositories.push_back(state);
-  histogram_.retain(snapshot->repositories);
+  // Which series the histogram keeps follows from the repositories' states alone.
+  if (series_changed) histogram_.retain(snapshot->repositories);
   snapshot->duration_labels = histogram_.labels();
   snapshot->duration_buckets = histogram_.buckets();
   snapshot->durations = histogram_.series();

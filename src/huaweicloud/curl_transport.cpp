@@ -73,6 +73,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (line.starts_with("HTTP/")) {
     exchange->response->headers.clear();  // a new response (e.g. after 100 Continue)
+    exchange->response->headers.reserve(16);
     return n;
   }
   const std::size_t colon = line.find(':');

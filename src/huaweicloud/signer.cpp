@@ -7,7 +7,6 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace swr::huaweicloud {
 
@@ -25,10 +24,27 @@ std::string to_hex(const unsigned char* data, std::size_t n) {
   return out;
 }
 
+// ASCII only, whatever the locale: header names and percent-encoding are defined on bytes.
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool is_unreserved(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ascii_lower(c);
   return out;
+}
+
+// `name` already lower case.
+bool equals_lowered(std::string_view text, std::string_view name) {
+  if (text.size() != name.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (ascii_lower(text[i]) != name[i]) return false;
+  }
+  return true;
 }
 
 std::string_view trim(std::string_view s) {
@@ -45,7 +61,7 @@ std::string percent_encode(std::string_view text) {
   out.reserve(text.size());
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+    if (is_unreserved(c)) {
       out.push_back(ch);
     } else {
       out.push_back('%');
@@ -111,7 +127,7 @@ std::string canonical_request(const SignableRequest& request,
     out += name;
     out += ':';
     for (const auto& [k, v] : request.headers) {
-      if (lower(k) == name) {
+      if (equals_lowered(k, name)) {
         out += trim(v);
         break;
       }
@@ -124,7 +140,9 @@ std::string canonical_request(const SignableRequest& request,
     out += signed_headers[i];
   }
   out += '\n';
-  out += hex_sha256(request.body);
+  // Almost every request is a GET without a body.
+  static const std::string kEmptyBodyHash = hex_sha256("");
+  out += request.body.empty() ? kEmptyBodyHash : hex_sha256(request.body);
   return out;
 }
 
@@ -201,7 +219,7 @@ std::string authorization_header(std::string_view access_key, std::string_view s
                                  const SignableRequest& request) {
   std::string sdk_date;
   for (const auto& [k, v] : request.headers) {
-    if (lower(k) == "x-sdk-date") sdk_date = v;
+    if (equals_lowered(k, "x-sdk-date")) sdk_date = v;
   }
   const std::vector<std::string> names = signed_header_names(request.headers);
   const std::string canonical = canonical_request(request, names);

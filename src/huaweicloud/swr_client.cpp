@@ -98,8 +98,7 @@ void SwrClient::list_pages(PageSource& source, int in_flight, std::stop_token st
   struct Call {
     PageQuery query;
     std::string what;
-    HttpRequest unsigned_request;
-    HttpRequest sent;
+    HttpRequest sent;  // made afresh for each attempt
     Attempts attempts;
     std::chrono::system_clock::time_point not_before{};  // no sooner than this
     bool has_token = false;                              // of the rate limiter, for not_before
@@ -123,8 +122,6 @@ void SwrClient::list_pages(PageSource& source, int in_flight, std::stop_token st
       Call& call = calls[tag];
       call.query = *query;
       call.what = sync_job_what(*query->repository, query->offset);
-      call.unsigned_request =
-          sync_job_request(endpoint_, *query->repository, query->offset, query->limit);
       waiting.push_back(tag);
     }
     if (calls.empty()) return;
@@ -146,7 +143,8 @@ void SwrClient::list_pages(PageSource& source, int in_flight, std::stop_token st
         continue;
       }
       call.has_token = false;
-      call.sent = call.unsigned_request;
+      call.sent =
+          sync_job_request(endpoint_, *call.query.repository, call.query.offset, call.query.limit);
       if (auto failure = authorize(call.sent, call.what, stop)) {
         finish(tag, {std::nullopt, std::move(*failure)});
         continue;
