@@ -13,7 +13,7 @@ class AkSkAuthorizer final : public Authorizer {
   AkSkAuthorizer(AkSk keys, std::string project_id, const Clock& clock)
       : keys_(std::move(keys)), project_id_(std::move(project_id)), clock_(clock) {}
 
-  std::optional<std::string> authorize(HttpRequest& request, std::stop_token) override {
+  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch());
     request.headers.emplace_back("Host", request.host());

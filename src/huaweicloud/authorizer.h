@@ -14,20 +14,24 @@
 
 namespace swr::huaweicloud {
 
+// Why credentials could not be put on a request.
+struct AuthorizeFailure {
+  std::string message;  // e.g. "no IAM token: ..."
+  // The identity service refused the credentials, rather than being unreachable or failing: the
+  // other requests of the cycle are not sent.
+  bool refused = false;
+};
+
 class Authorizer {
  public:
   virtual ~Authorizer() = default;
-  // Adds the credentials; returns why it could not (e.g. no token could be had).
-  virtual std::optional<std::string> authorize(HttpRequest& request, std::stop_token stop) = 0;
+  // Adds the credentials, or says why it could not.
+  virtual std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token stop) = 0;
   // The API refused the token `refused` carried as invalid or expired: drop it, unless another
   // request already got a newer one. True when a retry with fresh credentials may succeed.
   virtual bool invalidate(const HttpRequest& refused) = 0;
   // AK/SK: a refused signature means wrong keys, and retrying risks locking the key pair.
   virtual bool signs_requests() const = 0;
-  // Whether the last failure of authorize() was the identity service refusing the credentials,
-  // rather than it being unreachable or failing; only then are the other requests of a cycle
-  // not sent.
-  virtual bool credentials_refused() const { return false; }
 };
 
 struct AkSk {

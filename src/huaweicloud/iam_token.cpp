@@ -36,7 +36,7 @@ class PasswordAuthorizer final : public Authorizer {
                      Clock& clock)
       : identity_(std::move(identity)), transport_(transport), observer_(observer), clock_(clock) {}
 
-  std::optional<std::string> authorize(HttpRequest& request, std::stop_token) override {
+  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
     std::lock_guard lock(mutex_);
     const auto now = clock_.now();
     if (token_.empty() || now >= renew_at_) {
@@ -44,14 +44,16 @@ class PasswordAuthorizer final : public Authorizer {
         if (!token_.empty() && now < expires_at_) {
           // Renewal failed recently; the old token is still good.
         } else {
-          return "no IAM token: " + last_error_ + " (next attempt in " +
-                 std::to_string(
-                     std::chrono::duration_cast<std::chrono::seconds>(next_attempt_ - now)
-                         .count()) +
-                 "s)";
+          return AuthorizeFailure{
+              "no IAM token: " + last_error_ + " (next attempt in " +
+                  std::to_string(
+                      std::chrono::duration_cast<std::chrono::seconds>(next_attempt_ - now)
+                          .count()) +
+                  "s)",
+              password_refused_};
         }
       } else if (auto error = fetch(now); error && (token_.empty() || now >= expires_at_)) {
-        return "no IAM token: " + *error;
+        return AuthorizeFailure{"no IAM token: " + *error, password_refused_};
       }
     }
     request.headers.emplace_back("X-Auth-Token", token_);
@@ -73,11 +75,6 @@ class PasswordAuthorizer final : public Authorizer {
   }
 
   bool signs_requests() const override { return false; }
-
-  bool credentials_refused() const override {
-    std::lock_guard lock(mutex_);
-    return password_refused_ && clock_.now() < next_attempt_;
-  }
 
  private:
   std::optional<std::string> fetch(Clock_::time_point now) {
@@ -140,9 +137,9 @@ class TokenFileAuthorizer final : public Authorizer {
         transport_(transport),
         observer_(observer) {}
 
-  std::optional<std::string> authorize(HttpRequest& request, std::stop_token) override {
+  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
     std::lock_guard lock(mutex_);
-    if (auto error = reload_if_changed()) return error;
+    if (auto error = reload_if_changed()) return AuthorizeFailure{*error};
     request.headers.emplace_back("X-Auth-Token", token_);
     return std::nullopt;
   }

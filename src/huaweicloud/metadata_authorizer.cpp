@@ -28,16 +28,16 @@ class MetadataAuthorizer final : public Authorizer {
         observer_(observer),
         clock_(clock) {}
 
-  std::optional<std::string> authorize(HttpRequest& request, std::stop_token) override {
+  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
     std::unique_lock lock(mutex_);
     const auto now = clock_.now();
     if (keys_.access_key.empty() || now >= renew_at_) {
       if (now < next_attempt_ && (keys_.access_key.empty() || now >= expires_at_)) {
-        return "no temporary keys from the metadata service: " + last_error_;
+        return AuthorizeFailure{"no temporary keys from the metadata service: " + last_error_};
       }
       if (now >= next_attempt_) {
         if (auto error = fetch(now); error && (keys_.access_key.empty() || now >= expires_at_)) {
-          return "no temporary keys from the metadata service: " + *error;
+          return AuthorizeFailure{"no temporary keys from the metadata service: " + *error};
         }
       }
     }

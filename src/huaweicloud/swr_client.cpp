@@ -283,8 +283,8 @@ std::optional<ApiFailure> SwrClient::authorize(HttpRequest& request, std::string
                         true};
     }
   }
-  if (auto error = authorizer_.authorize(request, stop)) {
-    return ApiFailure{std::string(what) + ": " + *error, authorizer_.credentials_refused()};
+  if (auto failure = authorizer_.authorize(request, stop)) {
+    return ApiFailure{std::string(what) + ": " + failure->message, failure->refused};
   }
   return std::nullopt;
 }
