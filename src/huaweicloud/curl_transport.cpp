@@ -8,7 +8,6 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
-#include <cctype>
 #include <climits>
 #include <cstdint>
 #include <memory>
@@ -139,7 +138,9 @@ class CurlTransport final : public Transport {
         return curl;
       }
     }
-    return CurlHandle(curl_easy_init());
+    CurlHandle curl(curl_easy_init());
+    if (curl) configure(curl.get());
+    return curl;
   }
 
   void give_back(CurlHandle curl) {
@@ -182,22 +183,9 @@ class CurlTransport final : public Transport {
   }
 
   // Sets up `curl` for `request`; `transfer` receives the response and must outlive the transfer.
-  void prepare(CURL* curl, const HttpRequest& request, Transfer& transfer) const {
-    curl_easy_reset(curl);  // keeps the connection cache, drops the last request's options
-    transfer.base_url = request.base_url;
-    const std::string url = request.base_url + request.target();  // curl copies strings
-    for (const auto& [k, v] : request.headers) {
-      std::string lower = k;
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (lower == "host") continue;  // curl writes the same Host from the URL
-      const std::string line = k + ": " + v;
-      transfer.headers.reset(curl_slist_append(transfer.headers.release(), line.c_str()));
-    }
-    // No `Expect: 100-continue` round trip for small JSON bodies.
-    transfer.headers.reset(curl_slist_append(transfer.headers.release(), "Expect:"));
-
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, transfer.headers.get());
+  // What every request of this transport shares, set once on a new handle (never reset, so it
+  // is not set again for each request).
+  void configure(CURL* curl) const {
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -211,19 +199,42 @@ class CurlTransport final : public Transport {
       curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &options_.ca_file);
     }
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer.exchange);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  }
+
+  // Sets up `curl` for `request`: everything a request sets, each time, so nothing of the last
+  // request on this handle carries over. `transfer` receives the response and must outlive the
+  // transfer.
+  static void prepare(CURL* curl, const HttpRequest& request, Transfer& transfer) {
+    transfer.base_url = request.base_url;
+    const std::string url = request.base_url + request.target();  // curl copies strings
+    std::string line;
+    for (const auto& [k, v] : request.headers) {
+      if (k.size() == 4 && curl_strnequal(k.c_str(), "host", 4)) {
+        continue;  // curl writes the same Host from the URL
+      }
+      line.assign(k).append(": ").append(v);
+      transfer.headers.reset(curl_slist_append(transfer.headers.release(), line.c_str()));
+    }
+    // No `Expect: 100-continue` round trip for small JSON bodies.
+    transfer.headers.reset(curl_slist_append(transfer.headers.release(), "Expect:"));
+
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, transfer.headers.get());
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer.exchange);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer.exchange);
-    if (request.method != "GET") {
+    if (request.method == "GET") {
+      curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, static_cast<const char*>(nullptr));
+    } else {
       // A body, even an empty one, so the request carries its Content-Length. Copied: a set's
       // request may be gone before its transfer runs. The size goes first, then the copy.
       curl_easy_setopt(curl, CURLOPT_POST, 1L);
       curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, request.body.data());
-      if (request.method != "POST") {
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-      }
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST,
+                       request.method == "POST" ? nullptr : request.method.c_str());
     }
   }
 
