@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 
+#include "fake_clock.h"
 #include "huaweicloud/authorizer.h"
 #include "huaweicloud/rate_limiter.h"
 #include "huaweicloud/swr_client.h"
@@ -16,19 +17,9 @@ using namespace swr;
 using namespace swr::huaweicloud;
 using namespace std::chrono_literals;
 
-namespace {
+using swr::test::FakeClock;
 
-class FakeClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point t{std::chrono::seconds(1'800'000'000)};
-  std::chrono::milliseconds slept{0};
-  std::chrono::system_clock::time_point now() const override { return t; }
-  bool sleep_for(std::chrono::milliseconds d, std::stop_token) override {
-    slept += d;
-    t += d;
-    return true;
-  }
-};
+namespace {
 
 // Answers from a script, or with `fallback`; records every request.
 class ScriptedTransport final : public Transport {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 
+#include "fake_clock.h"
 #include "huaweicloud/authorizer.h"
 #include "huaweicloud/rate_limiter.h"
 #include "huaweicloud/swr_client.h"
@@ -17,17 +18,9 @@ using namespace swr;
 using namespace swr::huaweicloud;
 using namespace std::chrono_literals;
 
-namespace {
+using swr::test::FakeClock;
 
-class FakeClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point t{std::chrono::seconds(1'800'000'000)};
-  std::chrono::system_clock::time_point now() const override { return t; }
-  bool sleep_for(std::chrono::milliseconds d, std::stop_token stop) override {
-    t += d;
-    return !stop.stop_requested();
-  }
-};
+namespace {
 
 using Respond = std::function<HttpResponse(const HttpRequest&)>;
 
@@ -80,6 +73,18 @@ class CountingObserver final : public ApiObserver {
     ++codes[std::string(api) + " " + std::string(code)];
   }
   void on_token_expiry(double) override {}
+};
+
+// An AK/SK client over `transport`, counting what it sends, behind a rate limit of `rate`.
+struct AkSkClient {
+  AkSkClient(FakeClock& clock, Transport& transport, double rate = 1000)
+      : auth(make_aksk_authorizer({"AK", "SK", ""}, "", clock)),
+        limiter(rate, clock),
+        swr("https://swr", transport, *auth, observer, clock, limiter) {}
+  CountingObserver observer;
+  std::unique_ptr<Authorizer> auth;
+  RateLimiter limiter;
+  SwrClient swr;
 };
 
 // One page per repository, asked for in order; the answers are kept by tag.
@@ -135,13 +140,10 @@ const HttpResponse kThrottled{
 TEST_CASE("list_pages: every page once, to its own repository, never more in flight than asked") {
   FakeClock clock;
   HeldTransport transport(page_for);
-  CountingObserver observer;
-  auto auth = make_aksk_authorizer({"AK", "SK", ""}, "", clock);
-  RateLimiter limiter(1000, clock);
-  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
-  client.start_cycle(25);
+  AkSkClient c(clock, transport);
+  c.swr.start_cycle(25);
   Pages pages(25);
-  client.list_pages(pages, 4, {});
+  c.swr.list_pages(pages, 4, {});
   CHECK(transport.most_in_flight == 4);
   CHECK(transport.sent.size() == 25);
   REQUIRE(pages.answers.size() == 25);
@@ -155,7 +157,7 @@ TEST_CASE("list_pages: every page once, to its own repository, never more in fli
     CHECK(result.page->jobs[0].id == static_cast<std::int64_t>(tag));
     CHECK(result.page->total == 1);
   }
-  CHECK(observer.codes["sync_job 200"] == 25);
+  CHECK(c.observer.codes["sync_job 200"] == 25);
   // Signed like a single call.
   CHECK(transport.sent[0].header("Authorization")->starts_with("SDK-HMAC-SHA256 Access=AK"));
   CHECK(transport.sent[0].target() ==
@@ -175,14 +177,11 @@ TEST_CASE("list_pages: throttled and failing pages are retried like a single cal
     if (repo == "app8") return HttpResponse{200, "", {}, R"([{"id":1,)"};
     return page_for(request);
   });
-  CountingObserver observer;
-  auto auth = make_aksk_authorizer({"AK", "SK", ""}, "", clock);
-  RateLimiter limiter(1000, clock);
-  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
-  client.start_cycle(10);
+  AkSkClient c(clock, transport);
+  c.swr.start_cycle(10);
   Pages pages(10);
   const auto start = clock.t;
-  client.list_pages(pages, 3, {});
+  c.swr.list_pages(pages, 3, {});
   REQUIRE(pages.results.size() == 10);
   for (const auto& entry : pages.answers) CHECK(entry.second == 1);
   CHECK(asked["app2"] == 3);  // two 429s, then the page
@@ -196,11 +195,11 @@ TEST_CASE("list_pages: throttled and failing pages are retried like a single cal
   CHECK(pages.results.at(8).failure.message.starts_with(
       "sync_job team/app8 offset 0: bad response body: "));
   for (const std::size_t ok : {0, 1, 3, 4, 6, 9}) CHECK(pages.results.at(ok).page);
-  CHECK(observer.codes["sync_job 429"] == 2);
-  CHECK(observer.codes["sync_job 503"] == 4);
+  CHECK(c.observer.codes["sync_job 429"] == 2);
+  CHECK(c.observer.codes["sync_job 503"] == 4);
   // Retry-After 2 s twice; the 503 backoff ran alongside.
   CHECK(clock.t - start >= 4s);
-  CHECK(limiter.current_rate() < 1000);  // slowed down by the 429s
+  CHECK(c.limiter.current_rate() < 1000);  // slowed down by the 429s
   CHECK(transport.most_in_flight <= 3);
 }
 
@@ -209,13 +208,10 @@ TEST_CASE("list_pages: a refused AK/SK signature stops what is not yet sent") {
   HeldTransport transport([](const HttpRequest&) {
     return HttpResponse{401, "", {}, R"({"error_code":"APIG.0301","error_msg":"bad signature"})"};
   });
-  CountingObserver observer;
-  auto auth = make_aksk_authorizer({"AK", "SK", ""}, "", clock);
-  RateLimiter limiter(1000, clock);
-  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
-  client.start_cycle(20);
+  AkSkClient c(clock, transport);
+  c.swr.start_cycle(20);
   Pages pages(20);
-  client.list_pages(pages, 2, {});
+  c.swr.list_pages(pages, 2, {});
   REQUIRE(pages.results.size() == 20);
   CHECK(transport.sent.size() == 2);  // the two in flight when the first refusal came
   for (const auto& entry : pages.results) {
@@ -263,13 +259,10 @@ TEST_CASE("list_pages: the rate limit spaces the pages as it does single calls")
   FakeClock clock;
   HeldTransport transport(page_for);
   transport.clock = &clock;
-  CountingObserver observer;
-  auto auth = make_aksk_authorizer({"AK", "SK", ""}, "", clock);
-  RateLimiter limiter(2, clock);  // a burst of 2, then one every 500 ms
-  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
-  client.start_cycle(8);
+  AkSkClient c(clock, transport, 2);  // a burst of 2, then one every 500 ms
+  c.swr.start_cycle(8);
   Pages pages(8);
-  client.list_pages(pages, 8, {});
+  c.swr.list_pages(pages, 8, {});
   REQUIRE(pages.results.size() == 8);
   REQUIRE(transport.sent_at.size() == 8);
   CHECK(transport.sent_at[1] == transport.sent_at[0]);
@@ -283,17 +276,14 @@ TEST_CASE("list_pages: the rate limit spaces the pages as it does single calls")
 TEST_CASE("list_pages: stop ends it with the answers that are in") {
   FakeClock clock;
   HeldTransport transport(page_for);
-  CountingObserver observer;
-  auto auth = make_aksk_authorizer({"AK", "SK", ""}, "", clock);
-  RateLimiter limiter(1000, clock);
-  SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
-  client.start_cycle(50);
+  AkSkClient c(clock, transport);
+  c.swr.start_cycle(50);
   Pages pages(50);
   std::stop_source stop;
   pages.on_done = [&](std::size_t) {
     if (pages.answers.size() == 5) stop.request_stop();
   };
-  client.list_pages(pages, 2, stop.get_token());
+  c.swr.list_pages(pages, 2, stop.get_token());
   CHECK(pages.answers.size() >= 5);
   CHECK(pages.answers.size() <= 6);  // the two answers of one wait
   CHECK(transport.sent.size() <= 6);

@@ -37,21 +37,27 @@ bool send_all(int fd, const std::string& bytes) {
   return true;
 }
 
+// A socket listening on 127.0.0.1 at a port the kernel chose, which goes to `port`.
+int listen_on_loopback(int backlog, int& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  port = ntohs(addr.sin_port);
+  REQUIRE(::listen(fd, backlog) == 0);
+  return fd;
+}
+
 // Accepts connections one at a time; hands each request's head to `respond`, which returns the
 // raw bytes to answer with (or nothing to keep the connection silent).
 class RawServer {
  public:
   using Respond = std::function<std::optional<std::string>(const std::string& request_head)>;
   explicit RawServer(Respond respond) : respond_(std::move(respond)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    REQUIRE(::listen(fd_, 8) == 0);
+    fd_ = listen_on_loopback(8, port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~RawServer() {
@@ -108,15 +114,7 @@ class KeepAliveServer {
  public:
   using Respond = std::function<std::optional<std::string>(const std::string& request)>;
   explicit KeepAliveServer(Respond respond) : respond_(std::move(respond)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    REQUIRE(::listen(fd_, 64) == 0);
+    fd_ = listen_on_loopback(64, port_);
     acceptor_ = std::thread([this] { accept_all(); });
   }
   ~KeepAliveServer() {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_clock.h"
 #include "log/logger.h"
 #include "self_signed.h"
 #include "web/basic_auth.h"
@@ -22,6 +23,8 @@
 
 using namespace swr::web;
 using namespace std::chrono_literals;
+
+using swr::test::FakeClock;
 
 namespace {
 
@@ -82,16 +85,6 @@ class Dir {
 
  private:
   std::string path_;
-};
-
-class FakeClock final : public swr::Clock {
- public:
-  std::chrono::system_clock::time_point t{std::chrono::seconds(1'800'000'000)};
-  std::chrono::system_clock::time_point now() const override { return t; }
-  bool sleep_for(std::chrono::milliseconds d, std::stop_token) override {
-    t += d;
-    return true;
-  }
 };
 
 // Collects log lines for the length of a test.
