@@ -51,6 +51,15 @@ int listen_on_loopback(int backlog, int& port) {
   return fd;
 }
 
+// What send() and a request set both answer when a server stays silent past a 300 ms timeout.
+void check_timed_out(const HttpResponse& response, std::chrono::steady_clock::duration took,
+                     const std::string& url) {
+  CHECK(response.status == 0);
+  CHECK_FALSE(response.body_too_large);
+  CHECK(response.transport_error == "no complete response within 300 ms (" + url + ")");
+  CHECK(took < std::chrono::seconds(5));
+}
+
 // Accepts connections one at a time; hands each request's head to `respond`, which returns the
 // raw bytes to answer with (or nothing to keep the connection silent).
 class RawServer {
@@ -288,10 +297,7 @@ TEST_CASE("a server that accepts and never answers: the request timeout holds") 
   const auto start = std::chrono::steady_clock::now();
   const HttpResponse response = transport->send(request);
   const auto took = std::chrono::steady_clock::now() - start;
-  CHECK(response.status == 0);
-  CHECK_FALSE(response.body_too_large);
-  CHECK(response.transport_error == "no complete response within 300 ms (" + server.url() + ")");
-  CHECK(took < std::chrono::seconds(5));
+  check_timed_out(response, took, server.url());
 }
 
 TEST_CASE("request set: every tag is answered once, with its own response") {
@@ -404,10 +410,7 @@ TEST_CASE("request set: a server that never answers runs into the request timeou
   const auto took = std::chrono::steady_clock::now() - start;
   REQUIRE(answers.size() == 1);
   const HttpResponse& response = answers.at(1);
-  CHECK(response.status == 0);
-  CHECK_FALSE(response.body_too_large);
-  CHECK(response.transport_error == "no complete response within 300 ms (" + server.url() + ")");
-  CHECK(took < std::chrono::seconds(5));
+  check_timed_out(response, took, server.url());
 }
 
 TEST_CASE("request set: a stop wakes a wait() blocked on a silent server") {
