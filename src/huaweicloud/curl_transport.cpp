@@ -1,8 +1,15 @@
-// The only file of the cloud client that sees libcurl. libcurl, not cpp-httplib, because IAM
-// tokens are about 9 KB and cpp-httplib 0.11 (Debian 12) refuses any header line over 8 KB,
-// so it can neither read X-Subject-Token nor send X-Auth-Token. send() runs one request on the
-// calling thread (curl easy); a RequestSet runs many on one thread (curl multi), each request
-// set up and read back by the same code as send().
+// The only file of the cloud client that sees libcurl. libcurl makes and keeps the connections:
+// DNS, a proxy tunnel when the environment names a proxy, TLS and its certificate checks against
+// the system store plus `ca_file`. Over each connection the requests and responses are HTTP/1.1
+// spoken by http1.h through curl_easy_send/curl_easy_recv (CURLOPT_CONNECT_ONLY): a full libcurl
+// transfer per request cost about 20 us of CPU on top of the exchange itself, as much again as
+// the whole exchange, signing included (10,000 small requests on loopback: 0.37-0.54 s as libcurl
+// transfers, 0.19-0.26 s as bytes over libcurl's connections).
+//
+// A request set borrows a multi handle with the idle connections made in it (a connection made
+// with CONNECT_ONLY lives in the multi it was made in) and drives everything from the waiting
+// thread: new connections through curl_multi_perform, the exchanges through the sockets that
+// curl_multi_poll watches beside curl's own. send() is a set of one.
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -13,14 +20,16 @@
 #include <memory>
 #include <mutex>
 #include <stop_token>
-#include <unordered_map>
 #include <vector>
 
+#include "huaweicloud/http1.h"
 #include "huaweicloud/transport.h"
 
 namespace swr::huaweicloud {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 struct CurlDeleter {
   void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
@@ -32,66 +41,27 @@ struct MultiDeleter {
 };
 using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
 
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+// A connection libcurl made (CURLOPT_CONNECT_ONLY) to one origin.
+struct Connection {
+  std::string origin;  // scheme://host[:port], as HttpRequest::base_url
+  CurlHandle curl;
+  curl_socket_t socket = CURL_SOCKET_BAD;
+  bool connected = false;
+  bool carried = false;  // has carried a response: it may have gone stale while idle
 };
 
-struct Exchange {
-  HttpResponse* response;
-  std::size_t max_body_bytes;
-  bool too_large = false;
+// A multi handle and the idle connections made in it; lent whole to one set at a time.
+struct ConnectionPool {
+  ConnectionPool() = default;
+  ConnectionPool(ConnectionPool&&) = default;
+  ConnectionPool& operator=(ConnectionPool&&) = default;
+  ~ConnectionPool() {
+    for (auto& connection : idle) curl_multi_remove_handle(multi.get(), connection->curl.get());
+  }
+
+  MultiHandle multi;
+  std::vector<std::unique_ptr<Connection>> idle;  // the most recently used last
 };
-
-// What curl points into while a request runs; it must stay put until the transfer completes.
-struct Transfer {
-  explicit Transfer(std::size_t max_body_bytes) : exchange{&response, max_body_bytes} {}
-  Transfer(const Transfer&) = delete;
-  Transfer& operator=(const Transfer&) = delete;
-
-  std::string base_url;  // named in transport errors
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  HttpResponse response;
-  Exchange exchange;
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* exchange = static_cast<Exchange*>(user);
-  const std::size_t n = size * count;
-  if (exchange->response->body.size() + n > exchange->max_body_bytes) {
-    exchange->too_large = true;
-    return 0;  // aborts the transfer
-  }
-  exchange->response->body.append(data, n);
-  return n;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* exchange = static_cast<Exchange*>(user);
-  const std::size_t n = size * count;
-  std::string_view line(data, n);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  if (line.starts_with("HTTP/")) {
-    exchange->response->headers.clear();  // a new response (e.g. after 100 Continue)
-    exchange->response->headers.reserve(16);
-    return n;
-  }
-  const std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return n;
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  if (colon == 14 && curl_strnequal(line.data(), "Content-Length", 14)) {
-    // One allocation for the body instead of a doubling series; never beyond the cap.
-    std::size_t length = 0;
-    for (const char c : value) {
-      if (c < '0' || c > '9') break;
-      length = length * 10 + static_cast<std::size_t>(c - '0');
-      if (length > exchange->max_body_bytes) break;
-    }
-    exchange->response->body.reserve(std::min(length, exchange->max_body_bytes));
-  }
-  exchange->response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
-  return n;
-}
 
 // Adds the extra CA bundle to the store curl already filled from the system.
 CURLcode add_ca_file(CURL*, void* ssl_ctx, void* user) {
@@ -103,6 +73,14 @@ CURLcode add_ca_file(CURL*, void* ssl_ctx, void* user) {
   return CURLE_OK;
 }
 
+HttpResponse failure(std::string message, const std::string& origin, bool too_large = false) {
+  HttpResponse response;
+  // Which server: a wrong endpoint and a service that is down read the same otherwise.
+  response.transport_error = std::move(message) + " (" + origin + ")";
+  response.body_too_large = too_large;
+  return response;
+}
+
 class CurlTransport final : public Transport {
  public:
   explicit CurlTransport(TransportOptions options) : options_(std::move(options)) {
@@ -110,283 +88,355 @@ class CurlTransport final : public Transport {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   }
 
-  HttpResponse send(const HttpRequest& request) override {
-    CurlHandle curl = borrow();
-    HttpResponse response = send_with(curl.get(), request);
-    give_back(std::move(curl));
-    return response;
-  }
-
+  HttpResponse send(const HttpRequest& request) override;
   std::unique_ptr<RequestSet> request_set() override;
 
  private:
   friend class CurlRequestSet;
 
-  // An easy handle keeps connections of its own only while send() uses it (a multi it joins drops
-  // them); a multi keeps its connections, so a set reuses those of the set before it.
-  static constexpr std::size_t kIdleEasyHandles = 16;
-  static constexpr std::size_t kIdleMultiHandles = 4;
-  // Connections a multi keeps open between transfers: the widest poll (scrape.concurrency <= 64).
-  static constexpr long kMultiConnections = 64;
+  // Pools kept between sets (one per thread that sends at the same time, in practice), and idle
+  // connections kept per pool: the widest poll (scrape.concurrency <= 64).
+  static constexpr std::size_t kIdlePools = 4;
+  static constexpr std::size_t kIdleConnections = 64;
 
-  CurlHandle borrow() {
+  ConnectionPool borrow_pool() {
     {
       std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        CurlHandle curl = std::move(idle_.back());
-        idle_.pop_back();
-        return curl;
+      if (!pools_.empty()) {
+        ConnectionPool pool = std::move(pools_.back());
+        pools_.pop_back();
+        return pool;
       }
     }
-    CurlHandle curl(curl_easy_init());
-    if (curl) configure(curl.get());
-    return curl;
+    ConnectionPool pool;
+    pool.multi.reset(curl_multi_init());
+    return pool;
   }
 
-  void give_back(CurlHandle curl) {
-    if (!curl) return;
-    std::lock_guard lock(mutex_);
-    if (idle_.size() < kIdleEasyHandles) idle_.push_back(std::move(curl));
-  }
-
-  MultiHandle borrow_multi() {
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_multis_.empty()) {
-        MultiHandle multi = std::move(idle_multis_.back());
-        idle_multis_.pop_back();
-        return multi;
-      }
+  void give_back(ConnectionPool pool) {
+    std::unique_lock lock(mutex_);
+    if (pools_.size() < kIdlePools) {
+      pools_.push_back(std::move(pool));
+      return;
     }
-    MultiHandle multi(curl_multi_init());
-    if (multi) curl_multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS, kMultiConnections);
-    return multi;
+    lock.unlock();  // the pool closes its connections as it goes
   }
 
-  void give_back_multi(MultiHandle multi) {
-    if (!multi) return;
-    std::lock_guard lock(mutex_);
-    if (idle_multis_.size() < kIdleMultiHandles) idle_multis_.push_back(std::move(multi));
-  }
-
-  HttpResponse send_with(CURL* curl, const HttpRequest& request) {
-    if (curl == nullptr) return no_handle();
-    Transfer transfer(options_.max_body_bytes);
-    prepare(curl, request, transfer);
-    return finish(curl, curl_easy_perform(curl), transfer);
-  }
-
-  static HttpResponse no_handle() {
-    HttpResponse response;
-    response.transport_error = "could not create an HTTP handle";
-    return response;
-  }
-
-  // Sets up `curl` for `request`; `transfer` receives the response and must outlive the transfer.
-  // What every request of this transport shares, set once on a new handle (never reset, so it
-  // is not set again for each request).
-  void configure(CURL* curl) const {
+  // A new connection to `origin`, being made in `multi`; nothing when curl cannot start it.
+  std::unique_ptr<Connection> connect(CURLM* multi, const std::string& origin) const {
+    auto connection = std::make_unique<Connection>();
+    connection->origin = origin;
+    connection->curl.reset(curl_easy_init());
+    CURL* curl = connection->curl.get();
+    if (curl == nullptr) return nullptr;
+    curl_easy_setopt(curl, CURLOPT_URL, origin.c_str());
+    curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+    // ALPN offers http/1.1 only: the bytes on this connection are HTTP/1.1.
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+    // Through a proxy, a tunnel: the requests name the origin's paths, not absolute URLs.
+    curl_easy_setopt(curl, CURLOPT_HTTPPROXYTUNNEL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip and friends, decoded
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!options_.ca_file.empty()) {
       curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, add_ca_file);
       curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &options_.ca_file);
     }
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    if (curl_multi_add_handle(multi, curl) != CURLM_OK) return nullptr;
+    return connection;
   }
 
-  // Sets up `curl` for `request`: everything a request sets, each time, so nothing of the last
-  // request on this handle carries over. `transfer` receives the response and must outlive the
-  // transfer.
-  static void prepare(CURL* curl, const HttpRequest& request, Transfer& transfer) {
-    transfer.base_url = request.base_url;
-    const std::string url = request.base_url + request.target();  // curl copies strings
-    std::string line;
-    for (const auto& [k, v] : request.headers) {
-      if (k.size() == 4 && curl_strnequal(k.c_str(), "host", 4)) {
-        continue;  // curl writes the same Host from the URL
-      }
-      line.assign(k).append(": ").append(v);
-      transfer.headers.reset(curl_slist_append(transfer.headers.release(), line.c_str()));
-    }
-    // No `Expect: 100-continue` round trip for small JSON bodies.
-    transfer.headers.reset(curl_slist_append(transfer.headers.release(), "Expect:"));
-
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, transfer.headers.get());
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer.exchange);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer.exchange);
-    if (request.method == "GET") {
-      curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, static_cast<const char*>(nullptr));
-    } else {
-      // A body, even an empty one, so the request carries its Content-Length. Copied: a set's
-      // request may be gone before its transfer runs. The size goes first, then the copy.
-      curl_easy_setopt(curl, CURLOPT_POST, 1L);
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
-      curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, request.body.data());
-      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST,
-                       request.method == "POST" ? nullptr : request.method.c_str());
-    }
-  }
-
-  // The response of a transfer that ended with `rc`.
-  HttpResponse finish(CURL* curl, CURLcode rc, Transfer& transfer) const {
-    HttpResponse response = std::move(transfer.response);
-    if (rc != CURLE_OK) {
-      response.status = 0;
-      response.body.clear();
-      response.body.shrink_to_fit();
-      response.body_too_large = transfer.exchange.too_large;
-      response.transport_error =
-          transfer.exchange.too_large
-              ? "response body larger than " + std::to_string(options_.max_body_bytes) +
-                    " bytes: refused"
-          : rc == CURLE_OPERATION_TIMEDOUT
-              ? "no complete response within " + std::to_string(options_.timeout.count()) + " ms"
-              : std::string(curl_easy_strerror(rc));
-      // Which server: a wrong endpoint and a service that is down read the same otherwise.
-      response.transport_error += " (" + transfer.base_url + ")";
-      return response;
-    }
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    response.status = static_cast<int>(status);
-    return response;
+  std::string timed_out() const {
+    return "no complete response within " + std::to_string(options_.timeout.count()) + " ms";
   }
 
   TransportOptions options_;
-  std::mutex mutex_;  // guards the idle handles, shared by all threads and sets
-  std::vector<CurlHandle> idle_;
-  std::vector<MultiHandle> idle_multis_;
+  std::mutex mutex_;  // guards the idle pools, shared by all threads and sets
+  std::vector<ConnectionPool> pools_;
 };
 
-// One curl multi handle, borrowed from the transport for the set's life, drives the transfers.
 // Used from one thread; only the stop callback in wait() touches the multi from another, through
 // curl_multi_wakeup, which is made for that.
 class CurlRequestSet final : public RequestSet {
  public:
   explicit CurlRequestSet(CurlTransport& transport)
-      : transport_(transport), multi_(transport.borrow_multi()) {}
+      : transport_(transport), pool_(transport.borrow_pool()) {}
 
   CurlRequestSet(const CurlRequestSet&) = delete;
   CurlRequestSet& operator=(const CurlRequestSet&) = delete;
 
   ~CurlRequestSet() override {
-    for (auto& [curl, running] : running_) {
-      curl_multi_remove_handle(multi_.get(), curl);  // abandoned: its connection is closed
-      transport_.give_back(std::move(running->curl));
-    }
+    for (auto& exchange : running_) close(std::move(exchange->connection));  // abandoned
     running_.clear();
-    transport_.give_back_multi(std::move(multi_));
+    if (pool_.multi) transport_.give_back(std::move(pool_));
   }
 
   void start(std::uint64_t tag, const HttpRequest& request) override {
-    CurlHandle curl = multi_ ? transport_.borrow() : CurlHandle();
-    if (!curl) {
-      done_.emplace_back(tag, CurlTransport::no_handle());
+    std::string error;
+    std::optional<std::string> wire = http1_request(request, error);
+    if (!wire) {
+      done_.emplace_back(tag, failure(error, request.base_url));
       return;
     }
-    auto running =
-        std::make_unique<Running>(tag, std::move(curl), transport_.options_.max_body_bytes);
-    transport_.prepare(running->curl.get(), request, running->transfer);
-    if (const CURLMcode rc = curl_multi_add_handle(multi_.get(), running->curl.get());
-        rc != CURLM_OK) {
-      done_.emplace_back(tag, failed(rc, *running));
-      transport_.give_back(std::move(running->curl));
+    auto exchange = std::make_unique<Exchange>(tag, request, std::move(*wire), transport_);
+    if (!attach(*exchange, false)) {
+      done_.emplace_back(tag, failure("could not start a connection", request.base_url));
       return;
     }
-    CURL* key = running->curl.get();
-    running_.emplace(key, std::move(running));
+    // On a connection already open the request goes out now, not at the next wait().
+    if (exchange->connection->connected) progress(*exchange, done_);
+    if (!exchange->answered) running_.push_back(std::move(exchange));
   }
 
   std::vector<Answer> wait(std::chrono::milliseconds timeout, std::stop_token stop) override {
-    using Clock = std::chrono::steady_clock;
     std::vector<Answer> answers = std::exchange(done_, {});
     if (running_.empty()) return answers;
-    const Clock::time_point deadline = Clock::now() + timeout;
-    CURLM* multi = multi_.get();
+    const Clock::time_point until = Clock::now() + timeout;
+    CURLM* multi = pool_.multi.get();
     std::stop_callback wake(stop, [multi] { curl_multi_wakeup(multi); });
     for (;;) {
-      int still_running = 0;
-      CURLMcode rc = curl_multi_perform(multi, &still_running);
-      collect(answers);
-      if (rc == CURLM_OK) {
-        if (!answers.empty() || running_.empty() || stop.stop_requested()) break;
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) break;
-        // Returns when a socket is ready, curl's next timeout is due, or `wake` ran.
-        rc = curl_multi_poll(multi, nullptr, 0,
-                             static_cast<int>(std::min<std::int64_t>(left.count(), INT_MAX)),
-                             nullptr);
+      if (!drive_connects(answers)) break;
+      expire(answers);
+      forget_answered();
+      if (!answers.empty() || running_.empty() || stop.stop_requested()) break;
+      const Clock::time_point now = Clock::now();
+      if (now >= until) break;
+      Clock::time_point next = until;
+      polled_.clear();
+      fds_.clear();
+      for (const auto& exchange : running_) {
+        next = std::min(next, exchange->deadline);
+        if (!exchange->connection->connected) continue;
+        const bool writing = exchange->written < exchange->wire.size();
+        fds_.push_back({exchange->connection->socket,
+                        static_cast<short>(writing ? CURL_WAIT_POLLOUT : CURL_WAIT_POLLIN), 0});
+        polled_.push_back(exchange.get());
       }
+      const auto left = std::max<std::int64_t>(
+          0, std::chrono::ceil<std::chrono::milliseconds>(next - now).count());
+      // Returns when one of ours or one of curl's sockets is ready, a curl timer is due, or
+      // `wake` ran.
+      const CURLMcode rc =
+          curl_multi_poll(multi, fds_.data(), static_cast<unsigned>(fds_.size()),
+                          static_cast<int>(std::min<std::int64_t>(left, INT_MAX)), nullptr);
       if (rc != CURLM_OK) {
-        // The multi handle is broken: answer every transfer rather than spin or hang on it.
-        fail_all(rc, answers);
+        fail_all(curl_multi_strerror(rc), answers);
         break;
       }
+      bool ready = false;
+      for (std::size_t i = 0; i < fds_.size(); ++i) {
+        if (fds_[i].revents == 0) continue;
+        ready = true;
+        progress(*polled_[i], answers);
+      }
+      // curl reports POLLIN and POLLOUT only: a socket with nothing but an error or a hang-up
+      // would wake the poll at once, again and again. When no socket of ours said why the poll
+      // returned, each is tried (a read that finds nothing costs one system call).
+      if (!ready) {
+        for (Exchange* exchange : polled_) progress(*exchange, answers);
+      }
     }
+    forget_answered();
     return answers;
   }
 
   std::size_t in_flight() const override { return running_.size() + done_.size(); }
 
  private:
-  struct Running {
-    Running(std::uint64_t tag, CurlHandle curl, std::size_t max_body_bytes)
-        : tag(tag), curl(std::move(curl)), transfer(max_body_bytes) {}
+  struct Exchange {
+    Exchange(std::uint64_t tag, const HttpRequest& request, std::string wire,
+             const CurlTransport& transport)
+        : tag(tag),
+          origin(request.base_url),
+          head(request.method == "HEAD"),
+          wire(std::move(wire)),
+          deadline(Clock::now() + transport.options_.timeout),
+          reader(head, transport.options_.max_body_bytes) {}
     std::uint64_t tag;
-    CurlHandle curl;
-    Transfer transfer;
+    std::string origin;
+    bool head;
+    std::string wire;  // the request's bytes
+    std::size_t written = 0;
+    Clock::time_point deadline;
+    Http1ResponseReader reader;
+    std::unique_ptr<Connection> connection;
+    bool retried = false;
+    bool answered = false;
   };
 
-  // Takes the finished transfers out of the multi and answers them.
-  void collect(std::vector<Answer>& answers) {
+  // Gives `exchange` a connection to its origin: an idle one (unless `fresh`), or a new one.
+  bool attach(Exchange& exchange, bool fresh) {
+    if (!fresh) {
+      auto& idle = pool_.idle;
+      for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
+        if ((*it)->origin == exchange.origin) {
+          exchange.connection = std::move(*it);
+          idle.erase(std::next(it).base());
+          return true;
+        }
+      }
+    }
+    if (!pool_.multi) return false;
+    exchange.connection = transport_.connect(pool_.multi.get(), exchange.origin);
+    return exchange.connection != nullptr;
+  }
+
+  void close(std::unique_ptr<Connection> connection) {
+    if (connection) curl_multi_remove_handle(pool_.multi.get(), connection->curl.get());
+  }
+
+  void keep(std::unique_ptr<Connection> connection) {
+    connection->carried = true;
+    auto& idle = pool_.idle;
+    if (idle.size() >= CurlTransport::kIdleConnections) {
+      close(std::move(idle.front()));
+      idle.erase(idle.begin());
+    }
+    idle.push_back(std::move(connection));
+  }
+
+  void answer(Exchange& exchange, HttpResponse response, std::vector<Answer>& answers) {
+    answers.emplace_back(exchange.tag, std::move(response));
+    exchange.answered = true;
+  }
+
+  void forget_answered() {
+    std::erase_if(running_, [](const auto& exchange) { return exchange->answered; });
+  }
+
+  // Runs the connects curl is making; answers those that failed. False when the multi broke.
+  bool drive_connects(std::vector<Answer>& answers) {
+    const bool connecting = std::any_of(running_.begin(), running_.end(), [](const auto& e) {
+      return !e->answered && !e->connection->connected;
+    });
+    if (!connecting) return true;
+    int still_running = 0;
+    if (const CURLMcode rc = curl_multi_perform(pool_.multi.get(), &still_running);
+        rc != CURLM_OK) {
+      fail_all(curl_multi_strerror(rc), answers);
+      return false;
+    }
     int queued = 0;
-    while (const CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
+    while (const CURLMsg* message = curl_multi_info_read(pool_.multi.get(), &queued)) {
       if (message->msg != CURLMSG_DONE) continue;
-      // Read before removing the handle, which invalidates the message.
-      CURL* const curl = message->easy_handle;
-      const CURLcode result = message->data.result;
-      const auto it = running_.find(curl);
+      const auto it = std::find_if(running_.begin(), running_.end(), [&](const auto& e) {
+        return !e->answered && e->connection->curl.get() == message->easy_handle;
+      });
       if (it == running_.end()) continue;
-      std::unique_ptr<Running> running = std::move(it->second);
-      running_.erase(it);
-      curl_multi_remove_handle(multi_.get(), curl);
-      answers.emplace_back(running->tag, transport_.finish(curl, result, running->transfer));
-      transport_.give_back(std::move(running->curl));
+      Exchange& exchange = **it;
+      const CURLcode result = message->data.result;
+      if (result != CURLE_OK) {
+        close(std::move(exchange.connection));
+        answer(exchange,
+               failure(result == CURLE_OPERATION_TIMEDOUT ? transport_.timed_out()
+                                                          : std::string(curl_easy_strerror(result)),
+                       exchange.origin),
+               answers);
+        continue;
+      }
+      curl_easy_getinfo(exchange.connection->curl.get(), CURLINFO_ACTIVESOCKET,
+                        &exchange.connection->socket);
+      exchange.connection->connected = true;
+      progress(exchange, answers);
+    }
+    return true;
+  }
+
+  // Answers the exchanges past their deadline.
+  void expire(std::vector<Answer>& answers) {
+    const Clock::time_point now = Clock::now();
+    for (auto& exchange : running_) {
+      if (exchange->answered || now < exchange->deadline) continue;
+      close(std::move(exchange->connection));
+      answer(*exchange, failure(transport_.timed_out(), exchange->origin), answers);
     }
   }
 
-  void fail_all(CURLMcode rc, std::vector<Answer>& answers) {
-    for (auto& [curl, running] : running_) {
-      curl_multi_remove_handle(multi_.get(), curl);
-      answers.emplace_back(running->tag, failed(rc, *running));
-      transport_.give_back(std::move(running->curl));
+  // Writes what is left of the request, reads what has arrived of the response; answers the
+  // exchange when its response is complete or cannot be.
+  void progress(Exchange& exchange, std::vector<Answer>& answers) {
+    CURL* curl = exchange.connection->curl.get();
+    while (exchange.written < exchange.wire.size()) {
+      std::size_t n = 0;
+      const CURLcode rc = curl_easy_send(curl, exchange.wire.data() + exchange.written,
+                                         exchange.wire.size() - exchange.written, &n);
+      if (rc == CURLE_AGAIN) return;
+      if (rc != CURLE_OK) return lost(exchange, curl_easy_strerror(rc), answers);
+      exchange.written += n;
     }
-    running_.clear();
+    for (;;) {
+      std::size_t n = 0;
+      const CURLcode rc = curl_easy_recv(curl, buffer_, sizeof buffer_, &n);
+      if (rc == CURLE_AGAIN) return;
+      if (rc != CURLE_OK) return lost(exchange, curl_easy_strerror(rc), answers);
+      const auto state =
+          n == 0 ? exchange.reader.closed() : exchange.reader.feed(std::string_view(buffer_, n));
+      if (state == Http1ResponseReader::State::reading) continue;
+      if (state == Http1ResponseReader::State::failed && !exchange.reader.started()) {
+        return lost(exchange, exchange.reader.error(), answers);
+      }
+      return complete(exchange, answers);
+    }
   }
 
-  static HttpResponse failed(CURLMcode rc, const Running& running) {
-    HttpResponse response;
-    response.transport_error =
-        std::string(curl_multi_strerror(rc)) + " (" + running.transfer.base_url + ")";
-    return response;
+  // The connection failed before any of the response arrived. On a connection that had carried
+  // a response before, the server may have closed it while it was idle: the request goes again
+  // once, on a new connection, as any HTTP client does.
+  void lost(Exchange& exchange, const std::string& why, std::vector<Answer>& answers) {
+    const bool stale = exchange.connection->carried && !exchange.reader.started();
+    close(std::move(exchange.connection));
+    if (stale && !exchange.retried) {
+      exchange.retried = true;
+      exchange.written = 0;
+      exchange.reader = Http1ResponseReader(exchange.head, transport_.options_.max_body_bytes);
+      if (attach(exchange, true)) return;  // progressed by drive_connects()
+    }
+    answer(exchange, failure(why, exchange.origin), answers);
+  }
+
+  void complete(Exchange& exchange, std::vector<Answer>& answers) {
+    Http1ResponseReader& reader = exchange.reader;
+    if (reader.state() == Http1ResponseReader::State::complete) {
+      if (reader.reusable()) {
+        keep(std::move(exchange.connection));
+      } else {
+        close(std::move(exchange.connection));
+      }
+      answer(exchange, reader.take(), answers);
+      return;
+    }
+    close(std::move(exchange.connection));
+    answer(exchange, failure(reader.error(), exchange.origin, reader.body_too_large()), answers);
+  }
+
+  void fail_all(const std::string& why, std::vector<Answer>& answers) {
+    for (auto& exchange : running_) {
+      if (exchange->answered) continue;
+      close(std::move(exchange->connection));
+      answer(*exchange, failure(why, exchange->origin), answers);
+    }
   }
 
   CurlTransport& transport_;
-  MultiHandle multi_;
-  std::unordered_map<CURL*, std::unique_ptr<Running>> running_;
+  ConnectionPool pool_;
+  std::vector<std::unique_ptr<Exchange>> running_;
   std::vector<Answer> done_;  // answered in start(), handed out by the next wait()
+  std::vector<curl_waitfd> fds_;
+  std::vector<Exchange*> polled_;  // the exchange of each of fds_
+  char buffer_[64 * 1024];
 };
+
+HttpResponse CurlTransport::send(const HttpRequest& request) {
+  CurlRequestSet set(*this);
+  set.start(0, request);
+  for (;;) {  // each request is answered by its deadline at the latest
+    std::vector<RequestSet::Answer> answers = set.wait(options_.timeout, {});
+    if (!answers.empty()) return std::move(answers.front().second);
+  }
+}
 
 std::unique_ptr<RequestSet> CurlTransport::request_set() {
   return std::make_unique<CurlRequestSet>(*this);

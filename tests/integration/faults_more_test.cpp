@@ -377,7 +377,7 @@ TEST_CASE("truncated body: that repository fails with the reason, the other does
   std::string mode, reason;
   SUBCASE("short read: Content-Length promises more than arrives") {
     mode = "short_read";
-    reason = "Transferred a partial file";
+    reason = "connection closed before the response body was complete";
   }
   SUBCASE("cut JSON: a complete answer that stops mid-JSON") {
     mode = "cut_json";

@@ -491,3 +491,126 @@ TEST_CASE(
   CHECK(answers.at(9).status == 200);
   CHECK(answers.at(9).body == "GET /after");
 }
+
+TEST_CASE("the request on the wire: Host as signed, the headers in order, a body's length") {
+  RawServer server([](const std::string&) -> std::optional<std::string> {
+    return std::string("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+  });
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  HttpRequest request;
+  request.method = "POST";
+  request.base_url = server.url();
+  request.path = "/v3/auth/tokens";
+  request.query = {{"nocatalog", "true"}};
+  request.headers = {{"Content-Type", "application/json"}, {"X-Sdk-Date", "20240101T000000Z"}};
+  request.body = R"({"a":1})";
+  const HttpResponse response = transport->send(request);
+  CHECK(response.status == 204);
+  CHECK(response.transport_error.empty());
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0] == "POST /v3/auth/tokens?nocatalog=true HTTP/1.1\r\nHost: " + request.host() +
+                           "\r\nContent-Type: application/json\r\nX-Sdk-Date: 20240101T000000Z\r\n"
+                           "Content-Length: 7\r\n\r\n{\"a\":1}");
+}
+
+TEST_CASE("a header value with a line break is refused before anything is sent") {
+  RawServer server([](const std::string&) -> std::optional<std::string> {
+    return std::string("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  });
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  HttpRequest request;
+  request.base_url = server.url();
+  request.path = "/x";
+  request.headers = {{"X-Auth-Token", "abc\r\nX-Injected: 1"}};
+  const HttpResponse response = transport->send(request);
+  CHECK(response.status == 0);
+  CHECK(response.transport_error ==
+        "request header X-Auth-Token has a line break or NUL in its "
+        "value (" +
+            server.url() + ")");
+  CHECK(response.transport_error.find("abc") == std::string::npos);  // the value is not echoed
+  CHECK(server.requests().empty());
+}
+
+TEST_CASE("a response that is not HTTP/1.1 fails with what was wrong, escaped") {
+  RawServer server([](const std::string&) -> std::optional<std::string> {
+    return std::string("ICY 200 OK\x01\r\n\r\n");
+  });
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  HttpRequest request;
+  request.base_url = server.url();
+  request.path = "/x";
+  const HttpResponse response = transport->send(request);
+  CHECK(response.status == 0);
+  CHECK(response.transport_error ==
+        "malformed HTTP response: status line \"ICY 200 OK\\x01\" is not \"HTTP/1.x NNN "
+        "reason\" (" +
+            server.url() + ")");
+}
+
+TEST_CASE("request set: chunked bodies, and the connection carries the next request") {
+  KeepAliveServer server([](const std::string& request) -> std::optional<std::string> {
+    const std::string target = request.substr(4, request.find(' ', 4) - 4);
+    return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n" +
+           std::to_string(target.size()) + "\r\n" + target + "\r\n0\r\nTrailer: t\r\n\r\n";
+  });
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  for (int i = 0; i < 3; ++i) {
+    auto set = transport->request_set();
+    HttpRequest request;
+    request.base_url = server.url();
+    request.path = "/" + std::to_string(i);  // shorter than 10: its length is one hex digit
+    set->start(1, request);
+    const auto answers = wait_all(*set);
+    REQUIRE(answers.size() == 1);
+    CHECK(answers.at(1).status == 200);
+    CHECK(answers.at(1).body == "abc/" + std::to_string(i));
+  }
+  CHECK(server.requests() == 3);
+  CHECK(server.connections() == 1);
+}
+
+TEST_CASE("a server that closes each connection after one answer: Connection: close or not") {
+  // The first server says it will close; the second closes without saying so, as a keep-alive
+  // server does when its idle timeout runs out. Either way every request is answered, each on a
+  // connection of its own.
+  for (const bool says_close : {true, false}) {
+    CAPTURE(says_close);
+    RawServer server([&](const std::string&) -> std::optional<std::string> {
+      return std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n") +
+             (says_close ? "Connection: close\r\n" : "") + "\r\nok";
+    });
+    auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+    for (int i = 0; i < 3; ++i) {
+      HttpRequest request;
+      request.base_url = server.url();
+      request.path = "/" + std::to_string(i);
+      const HttpResponse response = transport->send(request);
+      CHECK(response.status == 200);
+      CHECK(response.body == "ok");
+      CHECK(response.transport_error.empty());
+    }
+    CHECK(server.requests().size() == 3);  // each sent once: a retry only where nothing arrived
+  }
+}
+
+TEST_CASE("a server that closes without answering: one retry only on a connection reused") {
+  int answered = 0;
+  RawServer server([&](const std::string&) -> std::optional<std::string> {
+    if (answered++ == 0) return std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    return std::string();  // closes at once
+  });
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  HttpRequest request;
+  request.base_url = server.url();
+  request.path = "/x";
+  CHECK(transport->send(request).status == 200);
+  const HttpResponse response = transport->send(request);
+  CHECK(response.status == 0);
+  CHECK(response.transport_error == "connection closed before any response (" + server.url() + ")");
+  // The server closed the first answer's connection; the second request, sent on it, was lost
+  // before reaching the server and went again once, on a new connection, which the server closed
+  // unanswered: two requests reached it (one without the retry, more with retries on retries).
+  CHECK(server.requests().size() == 2);
+}
