@@ -5,12 +5,14 @@
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -613,4 +615,117 @@ TEST_CASE("a server that closes without answering: one retry only on a connectio
   // before reaching the server and went again once, on a new connection, which the server closed
   // unanswered: two requests reached it (one without the retry, more with retries on retries).
   CHECK(server.requests().size() == 2);
+}
+
+namespace {
+
+// An HTTP proxy that serves CONNECT only: it records each CONNECT line, answers 200 and relays
+// bytes both ways between the client and 127.0.0.1 at the port named.
+class ConnectProxy {
+ public:
+  ConnectProxy() {
+    fd_ = listen_on_loopback(8, port_);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~ConnectProxy() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<std::string> connects() {
+    std::lock_guard lock(mutex_);
+    return connects_;
+  }
+
+ private:
+  void serve() {
+    for (;;) {
+      const int client = ::accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      std::string head;
+      char buf[65536];
+      while (head.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(client, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        head.append(buf, static_cast<std::size_t>(n));
+      }
+      const std::string line = head.substr(0, head.find("\r\n"));
+      {
+        std::lock_guard lock(mutex_);
+        connects_.push_back(line);
+      }
+      const std::size_t colon = line.rfind(':');
+      const int target = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1))));
+      if (!line.starts_with("CONNECT ") ||
+          ::connect(target, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        send_all(client, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+      } else if (send_all(client, "HTTP/1.1 200 Connection established\r\n\r\n")) {
+        relay(client, target);
+      }
+      ::close(target);
+      ::close(client);
+    }
+  }
+
+  static void relay(int a, int b) {
+    char buf[65536];
+    for (;;) {
+      pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+      if (::poll(fds, 2, 10'000) <= 0) return;
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i].revents == 0) continue;
+        const ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, 0);
+        if (n <= 0 || !send_all(fds[1 - i].fd, std::string(buf, static_cast<std::size_t>(n)))) {
+          return;
+        }
+      }
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<std::string> connects_;
+};
+
+// Sets an environment variable for the life of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { ::unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+};
+
+}  // namespace
+
+TEST_CASE("a proxy named by http_proxy carries the requests through a CONNECT tunnel") {
+  KeepAliveServer server(echo);
+  ConnectProxy proxy;
+  const ScopedEnv env("http_proxy", proxy.url());
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  for (int i = 0; i < 2; ++i) {
+    HttpRequest request;
+    request.base_url = server.url();
+    request.path = "/through/" + std::to_string(i);
+    const HttpResponse response = transport->send(request);
+    CHECK(response.transport_error.empty());
+    CHECK(response.status == 200);
+    CHECK(response.body == "GET /through/" + std::to_string(i));  // origin-form inside
+  }
+  const std::string authority = server.url().substr(std::string("http://").size());
+  // One tunnel, kept for the second request.
+  CHECK(proxy.connects() == std::vector<std::string>{"CONNECT " + authority + " HTTP/1.1"});
+  CHECK(server.connections() == 1);
 }
