@@ -48,6 +48,7 @@ struct Connection {
   curl_socket_t socket = CURL_SOCKET_BAD;
   bool connected = false;
   bool carried = false;  // has carried a response: it may have gone stale while idle
+  Clock::time_point idle_since;
 };
 
 // A multi handle and the idle connections made in it; lent whole to one set at a time.
@@ -269,15 +270,17 @@ class CurlRequestSet final : public RequestSet {
 
   // Gives `exchange` a connection to its origin: an idle one (unless `fresh`), or a new one.
   bool attach(Exchange& exchange, bool fresh) {
-    if (!fresh) {
-      auto& idle = pool_.idle;
-      for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
-        if ((*it)->origin == exchange.origin) {
-          exchange.connection = std::move(*it);
-          idle.erase(std::next(it).base());
-          return true;
-        }
+    auto& idle = pool_.idle;
+    for (std::size_t i = idle.size(); !fresh && i-- > 0;) {
+      if (idle[i]->origin != exchange.origin) continue;
+      std::unique_ptr<Connection> connection = std::move(idle[i]);
+      idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
+      if (!still_open(*connection)) {
+        close(std::move(connection));
+        continue;
       }
+      exchange.connection = std::move(connection);
+      return true;
     }
     if (!pool_.multi) return false;
     exchange.connection = transport_.connect(pool_.multi.get(), exchange.origin);
@@ -288,8 +291,20 @@ class CurlRequestSet final : public RequestSet {
     if (connection) curl_multi_remove_handle(pool_.multi.get(), connection->curl.get());
   }
 
+  // Whether a connection idle for a while can carry a request: nothing to read on it. A server
+  // that gave up on it has closed it, and may have said so first (some answer an idle
+  // connection with a 408 as they close it), which must not be read as the next request's
+  // answer. Checked only past a second of idleness, so the requests of a cycle, which follow one
+  // another on a connection within microseconds, pay no extra system call.
+  bool still_open(Connection& connection) {
+    if (Clock::now() - connection.idle_since < std::chrono::seconds(1)) return true;
+    std::size_t n = 0;
+    return curl_easy_recv(connection.curl.get(), buffer_, sizeof buffer_, &n) == CURLE_AGAIN;
+  }
+
   void keep(std::unique_ptr<Connection> connection) {
     connection->carried = true;
+    connection->idle_since = Clock::now();
     auto& idle = pool_.idle;
     if (idle.size() >= CurlTransport::kIdleConnections) {
       close(std::move(idle.front()));

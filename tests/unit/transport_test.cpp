@@ -729,3 +729,47 @@ TEST_CASE("a proxy named by http_proxy carries the requests through a CONNECT tu
   CHECK(proxy.connects() == std::vector<std::string>{"CONNECT " + authority + " HTTP/1.1"});
   CHECK(server.connections() == 1);
 }
+
+TEST_CASE("a kept connection the server wrote to and closed while idle is not reused") {
+  // Some servers answer an idle connection with a 408 as they close it; that answer must not be
+  // read as the next request's.
+  int port = 0;
+  const int listener = listen_on_loopback(4, port);
+  std::atomic<int> served{0};
+  std::thread server([&] {
+    const auto read_head = [](int fd) {
+      std::string head;
+      char buf[4096];
+      while (head.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        head.append(buf, static_cast<std::size_t>(n));
+      }
+    };
+    const int first = ::accept(listener, nullptr, nullptr);
+    read_head(first);
+    send_all(first, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+    ++served;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    send_all(first,
+             "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    ::close(first);
+    ++served;
+    const int second = ::accept(listener, nullptr, nullptr);
+    read_head(second);
+    send_all(second, "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond");
+    ::close(second);
+  });
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  HttpRequest request;
+  request.base_url = "http://127.0.0.1:" + std::to_string(port);
+  request.path = "/x";
+  CHECK(transport->send(request).body == "first");
+  while (served < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the 408 and the FIN are in
+  const HttpResponse response = transport->send(request);
+  CHECK(response.status == 200);
+  CHECK(response.body == "second");
+  server.join();
+  ::close(listener);
+}
