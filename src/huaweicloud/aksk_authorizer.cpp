@@ -11,21 +11,25 @@ namespace {
 class AkSkAuthorizer final : public Authorizer {
  public:
   AkSkAuthorizer(AkSk keys, std::string project_id, const Clock& clock)
-      : keys_(std::move(keys)), project_id_(std::move(project_id)), clock_(clock) {}
+      : keys_(std::move(keys)),
+        signing_key_(keys_.secret_key),
+        project_id_(std::move(project_id)),
+        clock_(clock) {}
 
   std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch());
+    request.headers.reserve(request.headers.size() + 5);
     request.headers.emplace_back("Host", request.host());
     request.headers.emplace_back("X-Sdk-Date", format_sdk_date(now.count()));
     if (!project_id_.empty()) request.headers.emplace_back("X-Project-Id", project_id_);
     if (!keys_.security_token.empty()) {
       request.headers.emplace_back("X-Security-Token", keys_.security_token);
     }
-    SignableRequest signable{request.method, request.path, request.query, request.headers,
-                             request.body};
-    request.headers.emplace_back(
-        "Authorization", authorization_header(keys_.access_key, keys_.secret_key, signable));
+    std::string authorization =
+        authorization_header(keys_.access_key, signing_key_, request.method, request.path,
+                             request.query, request.headers, request.body);
+    request.headers.emplace_back("Authorization", std::move(authorization));
     return std::nullopt;
   }
 
@@ -34,6 +38,7 @@ class AkSkAuthorizer final : public Authorizer {
 
  private:
   AkSk keys_;
+  SigningKey signing_key_;  // from keys_.secret_key
   std::string project_id_;
   const Clock& clock_;
 };

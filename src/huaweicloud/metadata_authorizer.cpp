@@ -2,6 +2,7 @@
 // token by PUT, then the keys and their security token, renewed before they expire.
 #include <rapidjson/document.h>
 
+#include <memory>
 #include <mutex>
 
 #include "huaweicloud/authorizer.h"
@@ -42,16 +43,17 @@ class MetadataAuthorizer final : public Authorizer {
       }
     }
     const AkSk keys = keys_;
+    const std::shared_ptr<const SigningKey> signing_key = signing_key_;
     lock.unlock();
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
     request.headers.emplace_back("Host", request.host());
     request.headers.emplace_back("X-Sdk-Date", format_sdk_date(seconds.count()));
     if (!project_id_.empty()) request.headers.emplace_back("X-Project-Id", project_id_);
     request.headers.emplace_back("X-Security-Token", keys.security_token);
-    SignableRequest signable{request.method, request.path, request.query, request.headers,
-                             request.body};
-    request.headers.emplace_back("Authorization",
-                                 authorization_header(keys.access_key, keys.secret_key, signable));
+    std::string authorization =
+        authorization_header(keys.access_key, *signing_key, request.method, request.path,
+                             request.query, request.headers, request.body);
+    request.headers.emplace_back("Authorization", std::move(authorization));
     return std::nullopt;
   }
 
@@ -64,6 +66,7 @@ class MetadataAuthorizer final : public Authorizer {
     if (now - last_forced_ < std::chrono::seconds(10)) return false;
     last_forced_ = now;
     keys_ = {};
+    signing_key_.reset();
     return now >= next_attempt_;
   }
 
@@ -97,6 +100,7 @@ class MetadataAuthorizer final : public Authorizer {
             (answer.status == 0 ? answer.transport_error : "HTTP " + std::to_string(answer.status));
       } else if (auto parsed = parse(answer.body)) {
         keys_ = parsed->first;
+        signing_key_ = std::make_shared<const SigningKey>(keys_.secret_key);
         expires_at_ = SysClock::time_point(std::chrono::microseconds(parsed->second));
         const auto life = expires_at_ - now;
         renew_at_ = life > 2 * kRenewBefore ? expires_at_ - kRenewBefore : now + life / 2;
@@ -144,6 +148,7 @@ class MetadataAuthorizer final : public Authorizer {
   Clock& clock_;
   std::mutex mutex_;
   AkSk keys_;
+  std::shared_ptr<const SigningKey> signing_key_;  // from keys_.secret_key while it is set
   std::string last_error_;
   SysClock::time_point renew_at_{}, expires_at_{}, next_attempt_{}, last_forced_{};
 };

@@ -1,12 +1,16 @@
 #include "huaweicloud/signer.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/params.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
 
 namespace swr::huaweicloud {
 
@@ -217,23 +221,184 @@ std::string hex_hmac_sha256(std::string_view key, std::string_view data) {
 
 std::string authorization_header(std::string_view access_key, std::string_view secret_key,
                                  const SignableRequest& request) {
-  std::string sdk_date;
-  for (const auto& [k, v] : request.headers) {
+  const SigningKey key(secret_key);
+  return authorization_header(access_key, key, request.method, request.path, request.query,
+                              request.headers, request.body);
+}
+
+namespace {
+
+// This thread's SHA-256 context, reset for each use (one allocation per thread, not per hash).
+EVP_MD_CTX* thread_digest() {
+  struct Free {
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local const std::unique_ptr<EVP_MD_CTX, Free> ctx(EVP_MD_CTX_new());
+  return ctx.get();
+}
+
+// SHA-256 of the pieces one after another.
+void sha256_of(std::initializer_list<std::string_view> pieces, unsigned char (&out)[32]) {
+  EVP_MD_CTX* ctx = thread_digest();
+  const EVP_MD* md = sha256_md();
+  bool ok = ctx != nullptr && md != nullptr && EVP_DigestInit_ex(ctx, md, nullptr) == 1;
+  for (const std::string_view piece : pieces) {
+    ok = ok && EVP_DigestUpdate(ctx, piece.data(), piece.size()) == 1;
+  }
+  unsigned int len = 0;
+  if (ok && EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == 32) return;
+  std::string whole;  // OpenSSL without its fetched digest: the one-shot call
+  for (const std::string_view piece : pieces) whole += piece;
+  SHA256(reinterpret_cast<const unsigned char*>(whole.data()), whole.size(), out);
+}
+
+std::string_view bytes_of(const unsigned char* data, std::size_t n) {
+  return {reinterpret_cast<const char*>(data), n};
+}
+
+void append_hex(std::string& out, const unsigned char* data, std::size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(kDigits[data[i] >> 4]);
+    out.push_back(kDigits[data[i] & 0xf]);
+  }
+}
+
+void append_percent_encoded(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (is_unreserved(c)) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+}
+
+// canonical_uri(path), appended.
+void append_canonical_uri(std::string& out, std::string_view path) {
+  const std::size_t begin = out.size();
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = path.find('/', start);
+    append_percent_encoded(
+        out, path.substr(start,
+                         slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    out.push_back('/');
+    start = slash + 1;
+  }
+  if (out.size() == begin || out.back() != '/') out.push_back('/');
+  if (out[begin] != '/') out.insert(out.begin() + static_cast<std::ptrdiff_t>(begin), '/');
+}
+
+}  // namespace
+
+SigningKey::SigningKey(std::string_view secret_key) {
+  unsigned char block[64] = {};
+  if (secret_key.size() > sizeof block) {
+    unsigned char digest[32];
+    sha256_of({secret_key}, digest);
+    std::copy(std::begin(digest), std::end(digest), block);
+    OPENSSL_cleanse(digest, sizeof digest);
+  } else {
+    std::copy(secret_key.begin(), secret_key.end(), block);
+  }
+  for (std::size_t i = 0; i < sizeof block; ++i) {
+    inner_[i] = static_cast<unsigned char>(block[i] ^ 0x36);
+    outer_[i] = static_cast<unsigned char>(block[i] ^ 0x5c);
+  }
+  OPENSSL_cleanse(block, sizeof block);
+}
+
+SigningKey::~SigningKey() {
+  OPENSSL_cleanse(inner_, sizeof inner_);
+  OPENSSL_cleanse(outer_, sizeof outer_);
+}
+
+std::string SigningKey::hex_hmac(std::string_view data) const {
+  unsigned char inner[32];
+  unsigned char mac[32];
+  sha256_of({bytes_of(inner_, sizeof inner_), data}, inner);
+  sha256_of({bytes_of(outer_, sizeof outer_), bytes_of(inner, sizeof inner)}, mac);
+  std::string out;
+  out.reserve(64);
+  append_hex(out, mac, sizeof mac);
+  return out;
+}
+
+std::string authorization_header(std::string_view access_key, const SigningKey& key,
+                                 std::string_view method, std::string_view path,
+                                 const KeyValues& query, const KeyValues& headers,
+                                 std::string_view body) {
+  // The headers to sign as signed_header_names() picks them, each with the value of its first
+  // occurrence, as canonical_request() takes it; and the date of the last X-Sdk-Date.
+  struct Signed {
+    std::string name;  // lower case
+    std::string_view value;
+  };
+  std::vector<Signed> names;
+  names.reserve(headers.size());
+  std::string_view sdk_date;
+  for (const auto& [k, v] : headers) {
     if (equals_lowered(k, "x-sdk-date")) sdk_date = v;
+    if (k.find('_') != std::string::npos) continue;
+    names.push_back({lower(k), trim(v)});
   }
-  const std::vector<std::string> names = signed_header_names(request.headers);
-  const std::string canonical = canonical_request(request, names);
-  const std::string signature = hex_hmac_sha256(secret_key, string_to_sign(canonical, sdk_date));
-  std::string out(kAlgorithm);
-  out += " Access=";
-  out += access_key;
-  out += ", SignedHeaders=";
+  std::stable_sort(names.begin(), names.end(),
+                   [](const Signed& a, const Signed& b) { return a.name < b.name; });
+  names.erase(std::unique(names.begin(), names.end(),
+                          [](const Signed& a, const Signed& b) { return a.name == b.name; }),
+              names.end());
+
+  std::string canonical;
+  canonical.reserve(256 + path.size() * 3);
+  canonical.append(method).push_back('\n');
+  append_canonical_uri(canonical, path);
+  canonical.push_back('\n');
+  if (query.size() == 1) {
+    append_percent_encoded(canonical, query.front().first);
+    canonical.push_back('=');
+    append_percent_encoded(canonical, query.front().second);
+  } else if (!query.empty()) {
+    canonical += canonical_query(query);
+  }
+  canonical.push_back('\n');
+  for (const Signed& header : names) {
+    canonical.append(header.name).append(":").append(header.value).push_back('\n');
+  }
+  canonical.push_back('\n');
+  const std::size_t names_at = canonical.size();
   for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i) out += ';';
-    out += names[i];
+    if (i) canonical.push_back(';');
+    canonical.append(names[i].name);
   }
-  out += ", Signature=";
-  out += signature;
+  const std::size_t names_end = canonical.size();
+  canonical.push_back('\n');
+  static const std::string kEmptyBodyHash = hex_sha256("");
+  if (body.empty()) {
+    canonical.append(kEmptyBodyHash);
+  } else {
+    unsigned char digest[32];
+    sha256_of({body}, digest);
+    append_hex(canonical, digest, sizeof digest);
+  }
+
+  std::string to_sign;
+  to_sign.reserve(kAlgorithm.size() + sdk_date.size() + 66);
+  to_sign.append(kAlgorithm).append("\n").append(sdk_date).push_back('\n');
+  unsigned char digest[32];
+  sha256_of({canonical}, digest);
+  append_hex(to_sign, digest, sizeof digest);
+
+  std::string out;
+  out.reserve(kAlgorithm.size() + access_key.size() + (names_end - names_at) + 110);
+  out.append(kAlgorithm).append(" Access=").append(access_key).append(", SignedHeaders=");
+  out.append(std::string_view(canonical).substr(names_at, names_end - names_at));
+  out.append(", Signature=").append(key.hex_hmac(to_sign));
   return out;
 }
 

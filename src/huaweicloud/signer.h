@@ -41,6 +41,31 @@ std::string hex_hmac_sha256(std::string_view key, std::string_view data);
 std::string authorization_header(std::string_view access_key, std::string_view secret_key,
                                  const SignableRequest& request);
 
+// A secret key made ready for signing many requests: the HMAC-SHA256 key blocks (RFC 2104 ipad
+// and opad) are derived once, and wiped when the key goes. Shared read-only between threads.
+class SigningKey {
+ public:
+  explicit SigningKey(std::string_view secret_key);
+  ~SigningKey();
+  SigningKey(const SigningKey&) = delete;
+  SigningKey& operator=(const SigningKey&) = delete;
+
+  // Lowercase hex HMAC-SHA256 of `data` under the key; hex_hmac_sha256(secret_key, data).
+  std::string hex_hmac(std::string_view data) const;
+
+ private:
+  unsigned char inner_[64];
+  unsigned char outer_[64];
+};
+
+// authorization_header() for the parts of a request as they lie, nothing copied, written with as
+// few allocations as it takes (signing runs once per API request). Same result, pinned by the
+// published vectors and by a test comparing the two over varied requests.
+std::string authorization_header(std::string_view access_key, const SigningKey& key,
+                                 std::string_view method, std::string_view path,
+                                 const KeyValues& query, const KeyValues& headers,
+                                 std::string_view body);
+
 struct ParsedAuthorization {
   std::string access_key;
   std::vector<std::string> signed_headers;

@@ -147,11 +147,28 @@ DateTime date_time(std::int64_t unix_seconds) {
 
 std::string format_sdk_date(std::int64_t unix_seconds) {
   const DateTime t = date_time(unix_seconds);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02lld%02lld%02lldZ",
-                static_cast<long long>(t.date.year), t.date.month, t.date.day, t.hour, t.minute,
-                t.second);
-  return buf;
+  if (t.date.year < 0 || t.date.year > 9999) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02lld%02lld%02lldZ",
+                  static_cast<long long>(t.date.year), t.date.month, t.date.day, t.hour, t.minute,
+                  t.second);
+    return buf;
+  }
+  // Digit by digit: one of these goes with every signed request, and snprintf was a visible part
+  // of signing.
+  std::string out = "00000000T000000Z";
+  const auto put = [&out](std::size_t at, long long value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10) {
+      out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(0, static_cast<long long>(t.date.year), 4);
+  put(4, t.date.month, 2);
+  put(6, t.date.day, 2);
+  put(9, static_cast<long long>(t.hour), 2);
+  put(11, static_cast<long long>(t.minute), 2);
+  put(13, static_cast<long long>(t.second), 2);
+  return out;
 }
 
 std::string format_timestamp_us(std::int64_t unix_us) {
