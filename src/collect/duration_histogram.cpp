@@ -30,13 +30,31 @@ DurationHistogram::Key DurationHistogram::key_for(const RepositoryRef& repositor
   return key;
 }
 
-void DurationHistogram::observe(const RepositoryRef& repository, const SyncJob& job) {
+HistogramSeries& DurationHistogram::series_for(const RepositoryRef& repository,
+                                               const SyncJob& job) {
+  constexpr std::size_t kRecent = 64;  // destinations x statuses of one repository, at most
+  if (recent_.empty() || !(recent_repository_ == repository) || recent_.size() >= kRecent) {
+    recent_.clear();
+    recent_repository_ = repository;
+  }
+  for (const Recent& r : recent_) {
+    if (r.status == job.status && r.target_region == job.target_region &&
+        r.target_organization == job.target_organization) {
+      return *r.series;
+    }
+  }
   const Key key = key_for(repository, job.target_region, job.target_organization, job.status);
   HistogramSeries& s = series_[key];
   if (s.bucket_counts.empty()) {
     s.label_values = key;
     s.bucket_counts.assign(buckets_.size() + 1, 0);
   }
+  recent_.push_back({job.target_region, job.target_organization, job.status, &s});
+  return s;
+}
+
+void DurationHistogram::observe(const RepositoryRef& repository, const SyncJob& job) {
+  HistogramSeries& s = series_for(repository, job);
   const double seconds = job.duration_seconds();
   const auto bucket = static_cast<std::size_t>(
       std::lower_bound(buckets_.begin(), buckets_.end(), seconds) - buckets_.begin());
@@ -46,6 +64,7 @@ void DurationHistogram::observe(const RepositoryRef& repository, const SyncJob& 
 }
 
 void DurationHistogram::retain(const std::vector<RepositoryState>& repositories) {
+  recent_.clear();
   std::set<Key> wanted;
   for (const RepositoryState& repo : repositories) {
     if (!repo.has_data) continue;

@@ -14,6 +14,9 @@ class DurationHistogram {
  public:
   // labels: a subset of organization, repository, target_region, target_organization, status.
   DurationHistogram(std::vector<std::string> labels, std::vector<double> buckets);
+  // Not copied: recent_ points into series_.
+  DurationHistogram(const DurationHistogram&) = delete;
+  DurationHistogram& operator=(const DurationHistogram&) = delete;
 
   void observe(const RepositoryRef& repository, const SyncJob& job);
   // Keeps only the series of destinations that are still there, and makes sure every kept one
@@ -30,9 +33,23 @@ class DurationHistogram {
   Key key_for(const RepositoryRef& repository, const std::string& target_region,
               const std::string& target_organization, SyncStatus status) const;
 
+  HistogramSeries& series_for(const RepositoryRef& repository, const SyncJob& job);
+
   std::vector<std::string> labels_;
   std::vector<double> buckets_;
   std::map<Key, HistogramSeries> series_;
+
+  // The series last observed for one repository, by destination and status: the jobs of a
+  // repository come together, so most observations find theirs here without building a key.
+  // Emptied by retain(), which may erase series.
+  struct Recent {
+    std::string target_region;
+    std::string target_organization;
+    SyncStatus status;
+    HistogramSeries* series;
+  };
+  RepositoryRef recent_repository_;
+  std::vector<Recent> recent_;
 };
 
 }  // namespace swr::collect

@@ -21,7 +21,10 @@ bool newer(const SyncJob& a, const SyncJob& b) {
 }  // namespace
 
 RepositoryPager::RepositoryPager(int page_size, const Shortcut* shortcut)
-    : page_size_(page_size), shortcut_(shortcut) {}
+    : page_size_(page_size),
+      shortcut_(shortcut),
+      arena_(std::make_unique<std::pmr::monotonic_buffer_resource>(4096)),
+      index_(arena_.get()) {}
 
 std::optional<PageWant> RepositoryPager::next() const {
   if (done_) return std::nullopt;
@@ -50,6 +53,10 @@ void RepositoryPager::take(PageResult result) {
   if (!first_total_) first_total_ = page.total;
   std::size_t fresh = 0;
   bool reached_known_final = false;
+  if (out_.jobs.empty()) {  // sized by the first page; later pages grow them geometrically
+    out_.jobs.reserve(page.jobs.size());
+    index_.reserve(page.jobs.size());
+  }
   for (SyncJob& job : page.jobs) {
     const auto [it, inserted] = index_.try_emplace(job.id, out_.jobs.size());
     if (inserted) {

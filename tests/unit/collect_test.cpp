@@ -232,6 +232,50 @@ TEST_CASE("the duration histogram buckets, keeps zero series and drops gone dest
   CHECK(h.series().size() == 5);
 }
 
+TEST_CASE("the duration histogram counts each observation in its own series, however they come") {
+  // Repositories interleaved and revisited, destinations and statuses mixed, a retain() between:
+  // every count must equal a plain tally by the full label set.
+  DurationHistogram h({"organization", "repository", "target_region", "status"}, {1, 10, 100});
+  const RepositoryRef repos[] = {{"team-a", "app"}, {"team-a", "web"}, {"team-b", "app"}};
+  const char* regions[] = {"cn-east-3", "af-south-1", "la-south-2"};
+  const SyncStatus statuses[] = {SyncStatus::kSuccess, SyncStatus::kFailed, SyncStatus::kTimeout};
+  std::map<std::vector<std::string>, std::uint64_t> tally;
+  std::uint64_t state = 7;
+  const auto next = [&state](std::uint64_t bound) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % bound;
+  };
+  std::vector<RepositoryState> kept;
+  for (int i = 0; i < 3000; ++i) {
+    const RepositoryRef& repo = repos[i < 1500 ? (i / 7) % 3 : next(3)];
+    const SyncJob j = job(i, statuses[next(3)], 1000, 5, regions[next(3)]);
+    h.observe(repo, j);
+    ++tally[{repo.organization, repo.repository, j.target_region,
+             std::string(to_string(j.status))}];
+    if (i == 2000) {
+      // Keeps every destination of every repository: nothing is erased, the counts stand.
+      kept.clear();
+      for (const RepositoryRef& r : repos) {
+        RepositoryState s;
+        s.ref = r;
+        s.has_data = true;
+        for (const char* region : regions) {
+          s.destinations.push_back(summarize({job(1, SyncStatus::kSuccess, 1000, 1, region)})[0]);
+        }
+        kept.push_back(s);
+      }
+      h.retain(kept);
+    }
+  }
+  std::uint64_t total = 0;
+  for (const HistogramSeries& s : h.series()) {
+    const auto it = tally.find(s.label_values);
+    CHECK(s.count == (it == tally.end() ? 0 : it->second));
+    total += s.count;
+  }
+  CHECK(total == 3000);
+}
+
 TEST_CASE("a poll cycle: failures keep the last good data; histogram counts survive cycles") {
   FakeApi api;
   const RepositoryRef other{"team-b", "app"};
