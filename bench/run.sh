@@ -143,6 +143,6 @@ echo
 echo "first: the first cycle (everything read in full); steady: the median by CPU of the next"
 echo "$steady_cycles cycles (incremental)."
 echo "floor: first, a bare RapidJSON parse of the same response bytes; steady, the same signed"
-echo "requests (one per repository for its newest jobs), 4 in flight through the same libcurl"
-echo "transport as the exporter sends them, the bodies dropped (bench/parse_floor)."
+echo "requests (one per repository for its newest jobs), 4 in flight through the same transport"
+echo "as the exporter sends them, the bodies dropped (bench/parse_floor)."
 echo "requests: sync_job pages; discovery adds one namespaces call and one repos call per 500 repositories."
