@@ -57,12 +57,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-}  // namespace
-
-std::string percent_encode(std::string_view text) {
+void append_percent_encoded(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if (is_unreserved(c)) {
@@ -73,22 +69,37 @@ std::string percent_encode(std::string_view text) {
       out.push_back(kHex[c & 0xf]);
     }
   }
+}
+
+// canonical_uri(path), appended.
+void append_canonical_uri(std::string& out, std::string_view path) {
+  const std::size_t begin = out.size();
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = path.find('/', start);
+    append_percent_encoded(
+        out, path.substr(start,
+                         slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    out.push_back('/');
+    start = slash + 1;
+  }
+  if (out.size() == begin || out.back() != '/') out.push_back('/');
+  if (out[begin] != '/') out.insert(out.begin() + static_cast<std::ptrdiff_t>(begin), '/');
+}
+
+}  // namespace
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_percent_encoded(out, text);
   return out;
 }
 
 std::string canonical_uri(std::string_view path) {
   std::string out;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t slash = path.find('/', start);
-    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
-    out += percent_encode(path.substr(start, end - start));
-    if (slash == std::string_view::npos) break;
-    out.push_back('/');
-    start = slash + 1;
-  }
-  if (out.empty() || out.back() != '/') out.push_back('/');
-  if (out.front() != '/') out.insert(out.begin(), '/');
+  append_canonical_uri(out, path);
   return out;
 }
 
@@ -262,37 +273,6 @@ void append_hex(std::string& out, const unsigned char* data, std::size_t n) {
     out.push_back(kDigits[data[i] >> 4]);
     out.push_back(kDigits[data[i] & 0xf]);
   }
-}
-
-void append_percent_encoded(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-}
-
-// canonical_uri(path), appended.
-void append_canonical_uri(std::string& out, std::string_view path) {
-  const std::size_t begin = out.size();
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t slash = path.find('/', start);
-    append_percent_encoded(
-        out, path.substr(start,
-                         slash == std::string_view::npos ? std::string_view::npos : slash - start));
-    if (slash == std::string_view::npos) break;
-    out.push_back('/');
-    start = slash + 1;
-  }
-  if (out.size() == begin || out.back() != '/') out.push_back('/');
-  if (out[begin] != '/') out.insert(out.begin() + static_cast<std::ptrdiff_t>(begin), '/');
 }
 
 }  // namespace

@@ -118,6 +118,13 @@ class RawServer {
   std::vector<std::string> requests_;
 };
 
+// A RawServer answer: the same bytes to every request.
+RawServer::Respond always(std::string answer) {
+  return [answer = std::move(answer)](const std::string&) -> std::optional<std::string> {
+    return answer;
+  };
+}
+
 // Serves each connection on a thread of its own and keeps it open for the next request, as a
 // keep-alive HTTP/1.1 server does. Hands each request (head and Content-Length body) to
 // `respond`, which returns the raw answer or nothing to stay silent until the client goes.
@@ -495,9 +502,7 @@ TEST_CASE(
 }
 
 TEST_CASE("the request on the wire: Host as signed, the headers in order, a body's length") {
-  RawServer server([](const std::string&) -> std::optional<std::string> {
-    return std::string("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
-  });
+  RawServer server(always("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"));
   auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
   HttpRequest request;
   request.method = "POST";
@@ -517,9 +522,7 @@ TEST_CASE("the request on the wire: Host as signed, the headers in order, a body
 }
 
 TEST_CASE("a header value with a line break is refused before anything is sent") {
-  RawServer server([](const std::string&) -> std::optional<std::string> {
-    return std::string("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-  });
+  RawServer server(always("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
   auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
   HttpRequest request;
   request.base_url = server.url();
@@ -536,9 +539,7 @@ TEST_CASE("a header value with a line break is refused before anything is sent")
 }
 
 TEST_CASE("a response that is not HTTP/1.1 fails with what was wrong, escaped") {
-  RawServer server([](const std::string&) -> std::optional<std::string> {
-    return std::string("ICY 200 OK\x01\r\n\r\n");
-  });
+  RawServer server(always("ICY 200 OK\x01\r\n\r\n"));
   auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
   HttpRequest request;
   request.base_url = server.url();
