@@ -39,6 +39,18 @@ bool send_all(int fd, const std::string& bytes) {
   return true;
 }
 
+// Reads from `fd` until the end of a request head (or the connection ends): what arrived.
+std::string read_head(int fd) {
+  std::string head;
+  char buf[65536];
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    head.append(buf, static_cast<std::size_t>(n));
+  }
+  return head;
+}
+
 // A socket listening on 127.0.0.1 at a port the kernel chose, which goes to `port`.
 int listen_on_loopback(int backlog, int& port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -88,13 +100,7 @@ class RawServer {
     while (!stopping_) {
       const int client = ::accept(fd_, nullptr, nullptr);
       if (client < 0) return;
-      std::string head;
-      char buf[65536];
-      while (head.find("\r\n\r\n") == std::string::npos) {
-        const ssize_t n = ::recv(client, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        head.append(buf, static_cast<std::size_t>(n));
-      }
+      const std::string head = read_head(client);
       {
         std::lock_guard lock(mutex_);
         requests_.push_back(head);
@@ -102,6 +108,7 @@ class RawServer {
       if (auto answer = respond_(head)) {
         send_all(client, *answer);
       } else {
+        char buf[4096];
         while (!stopping_ && ::recv(client, buf, sizeof buf, 0) > 0) {
         }
       }
@@ -644,13 +651,7 @@ class ConnectProxy {
     for (;;) {
       const int client = ::accept(fd_, nullptr, nullptr);
       if (client < 0) return;
-      std::string head;
-      char buf[65536];
-      while (head.find("\r\n\r\n") == std::string::npos) {
-        const ssize_t n = ::recv(client, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        head.append(buf, static_cast<std::size_t>(n));
-      }
+      const std::string head = read_head(client);
       const std::string line = head.substr(0, head.find("\r\n"));
       {
         std::lock_guard lock(mutex_);
@@ -738,15 +739,6 @@ TEST_CASE("a kept connection the server wrote to and closed while idle is not re
   const int listener = listen_on_loopback(4, port);
   std::atomic<int> served{0};
   std::thread server([&] {
-    const auto read_head = [](int fd) {
-      std::string head;
-      char buf[4096];
-      while (head.find("\r\n\r\n") == std::string::npos) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        head.append(buf, static_cast<std::size_t>(n));
-      }
-    };
     const int first = ::accept(listener, nullptr, nullptr);
     read_head(first);
     send_all(first, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
