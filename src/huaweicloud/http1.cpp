@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "huaweicloud/ascii.h"
+
 namespace swr::huaweicloud {
 
 namespace {
@@ -12,16 +14,6 @@ namespace {
 // What a length in a header may make us allocate before the bytes arrive: a page of sync jobs in
 // one piece, not whatever a lying header says.
 constexpr std::size_t kReserveAhead = 1 << 20;
-
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
 
 // RFC 9110 tchar: what a method or a header name is made of.
 bool is_token(std::string_view text) {
@@ -36,12 +28,6 @@ bool is_token(std::string_view text) {
 
 bool breaks_line(std::string_view text) {
   return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
 }
 
 // Bytes from the wire as an error message may carry them: at most 60, printable ASCII kept,
@@ -69,7 +55,7 @@ std::string quoted(std::string_view bytes) {
 bool lists(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     const std::size_t comma = value.find(',');
-    if (iequals(trim(value.substr(0, comma)), token)) return true;
+    if (iequals(trim_ows(value.substr(0, comma)), token)) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -245,7 +231,7 @@ Http1ResponseReader::State Http1ResponseReader::read_head(std::string_view& byte
                      " with no header before it");
       } else {
         std::string& value = response_.headers.back().second;
-        const std::string_view more = trim(line);
+        const std::string_view more = trim_ows(line);
         if (!more.empty()) value.append(value.empty() ? "" : " ").append(more);
       }
     } else {
@@ -257,7 +243,7 @@ Http1ResponseReader::State Http1ResponseReader::read_head(std::string_view& byte
                      " is not \"name: value\"");
       } else {
         response_.headers.emplace_back(std::string(name),
-                                       std::string(trim(line.substr(colon + 1))));
+                                       std::string(trim_ows(line.substr(colon + 1))));
       }
     }
     line_.clear();
@@ -287,12 +273,12 @@ Http1ResponseReader::State Http1ResponseReader::end_of_head() {
     } else if (iequals(name, "transfer-encoding")) {
       const std::size_t comma = value.rfind(',');
       last_coding =
-          trim(std::string_view(value).substr(comma == std::string::npos ? 0 : comma + 1));
+          trim_ows(std::string_view(value).substr(comma == std::string::npos ? 0 : comma + 1));
     } else if (iequals(name, "content-length")) {
       std::string_view rest = value;
       for (;;) {
         const std::size_t comma = rest.find(',');
-        lengths.push_back(trim(rest.substr(0, comma)));
+        lengths.push_back(trim_ows(rest.substr(0, comma)));
         if (comma == std::string_view::npos) break;
         rest.remove_prefix(comma + 1);
       }
@@ -376,7 +362,7 @@ Http1ResponseReader::State Http1ResponseReader::read_body(std::string_view& byte
                     std::to_string(max_head_bytes_) + " bytes");
       }
       if (!whole) return state_;
-      std::string_view size = trim(line.substr(0, line.find(';')));  // extensions dropped
+      std::string_view size = trim_ows(line.substr(0, line.find(';')));  // extensions dropped
       std::size_t n = 0;
       bool ok = !size.empty() && size.size() <= 15;
       for (const char c : size) {

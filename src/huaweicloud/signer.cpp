@@ -12,6 +12,8 @@
 #include <iterator>
 #include <memory>
 
+#include "huaweicloud/ascii.h"
+
 namespace swr::huaweicloud {
 
 namespace {
@@ -27,9 +29,6 @@ std::string to_hex(const unsigned char* data, std::size_t n) {
   }
   return out;
 }
-
-// ASCII only, whatever the locale: header names and percent-encoding are defined on bytes.
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool is_unreserved(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -49,12 +48,6 @@ bool equals_lowered(std::string_view text, std::string_view name) {
     if (ascii_lower(text[i]) != name[i]) return false;
   }
   return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 void append_percent_encoded(std::string& out, std::string_view text) {
@@ -143,7 +136,7 @@ std::string canonical_request(const SignableRequest& request,
     out += ':';
     for (const auto& [k, v] : request.headers) {
       if (equals_lowered(k, name)) {
-        out += trim(v);
+        out += trim_ows(v);
         break;
       }
     }
@@ -326,7 +319,7 @@ std::string authorization_header(std::string_view access_key, const SigningKey& 
   for (const auto& [k, v] : headers) {
     if (equals_lowered(k, "x-sdk-date")) sdk_date = v;
     if (k.find('_') != std::string::npos) continue;
-    names.push_back({lower(k), trim(v)});
+    names.push_back({lower(k), trim_ows(v)});
   }
   std::stable_sort(names.begin(), names.end(),
                    [](const Signed& a, const Signed& b) { return a.name < b.name; });
@@ -383,7 +376,7 @@ std::string authorization_header(std::string_view access_key, const SigningKey& 
 }
 
 std::optional<ParsedAuthorization> parse_authorization(std::string_view header) {
-  header = trim(header);
+  header = trim_ows(header);
   if (header.substr(0, kAlgorithm.size()) != kAlgorithm) return std::nullopt;
   header.remove_prefix(kAlgorithm.size());
   if (header.empty() || header.front() != ' ') return std::nullopt;
@@ -391,7 +384,7 @@ std::optional<ParsedAuthorization> parse_authorization(std::string_view header) 
   bool have_access = false, have_headers = false, have_signature = false;
   while (!header.empty()) {
     const std::size_t comma = header.find(',');
-    std::string_view part = trim(header.substr(0, comma));
+    std::string_view part = trim_ows(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
     const std::size_t eq = part.find('=');
     if (eq == std::string_view::npos) return std::nullopt;

@@ -1,18 +1,8 @@
 #include "huaweicloud/transport.h"
 
-#include <algorithm>
-#include <cctype>
+#include "huaweicloud/ascii.h"
 
 namespace swr::huaweicloud {
-
-namespace {
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-}  // namespace
 
 std::string HttpRequest::host() const {
   std::string_view rest = base_url;
