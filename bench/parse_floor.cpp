@@ -50,9 +50,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const auto& organization : *organizations.names) {
-    const auto names = client.list_repositories(organization, {});
-    if (!names.names) return 1;
-    for (const auto& name : *names.names) repositories.push_back({organization, name});
+    const auto listed = client.list_repositories(organization, {});
+    if (!listed.entries) return 1;
+    for (const auto& entry : *listed.entries) repositories.push_back({organization, entry.name});
   }
 
   // The same requests the exporter makes on a first cycle, bodies kept.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "collect/discovery.h"
+#include "collect/inventory.h"
 #include "collect/poller.h"
 #include "config/config_loader.h"
 #include "huaweicloud/authorizer.h"
@@ -220,15 +221,15 @@ struct Pipeline {
   std::unique_ptr<swr::huaweicloud::RateLimiter> limiter;
   std::unique_ptr<swr::huaweicloud::SwrClient> client;
   std::unique_ptr<swr::collect::Poller> poller;
-  swr::collect::DiscoveryOptions discovery;
-  std::optional<std::chrono::steady_clock::time_point> last_discovery;
+  std::unique_ptr<swr::collect::Inventory> inventory;
 };
 
 // A new pipeline for `config`. The old one's poller (and with it the ledger, so exactly-once
 // holds across the reload) is kept when the histogram's buckets and labels are the same.
 std::unique_ptr<Pipeline> make_pipeline(const swr::config::Config& config,
                                         swr::huaweicloud::ApiObserver& observer,
-                                        swr::SystemClock& clock, std::unique_ptr<Pipeline> old) {
+                                        swr::SystemClock& clock, std::unique_ptr<Pipeline> old,
+                                        bool once) {
   auto p = std::make_unique<Pipeline>();
   p->config = config;
   p->transport = swr::huaweicloud::make_curl_transport(
@@ -243,14 +244,22 @@ std::unique_ptr<Pipeline> make_pipeline(const swr::config::Config& config,
                                           config.scrape.concurrency,
                                           config.metrics.duration_buckets,
                                           config.metrics.duration_labels,
-                                          config.scrape.full_resync_interval};
+                                          config.scrape.full_resync_interval,
+                                          config.scrape.recheck_interval,
+                                          config.scrape.interval,
+                                          config.scrape.max_requests_per_second};
   if (old && old->poller->can_take(options)) {
     p->poller = std::move(old->poller);
     p->poller->reconfigure(options, *p->client);
   } else {
     p->poller = std::make_unique<swr::collect::Poller>(options, *p->client, clock);
   }
-  p->discovery = discovery_options(config);
+  // The listing gives change hints every cycle; --once reads everything and needs none.
+  const bool hints = config.scrape.recheck_interval.count() > 0 && !once;
+  p->inventory = std::make_unique<swr::collect::Inventory>(
+      swr::collect::InventoryOptions{discovery_options(config), config.discovery.interval, hints,
+                                     config.scrape.concurrency},
+      *p->client);
   return p;
 }
 
@@ -339,7 +348,7 @@ int main(int argc, char** argv) {
   }
   swr::metrics::ApiMetrics api_metrics;
   ApiObserverToMetrics observer(api_metrics);
-  std::unique_ptr<Pipeline> current = make_pipeline(config, observer, clock, nullptr);
+  std::unique_ptr<Pipeline> current = make_pipeline(config, observer, clock, nullptr, flags.once);
 
   const std::string version = kVersion;
   const std::string revision = kRevision;
@@ -367,16 +376,17 @@ int main(int argc, char** argv) {
                               {"shard", std::to_string(config.sharding.shard)},
                               {"total_shards", std::to_string(config.sharding.total_shards)}});
 
-  // config -> discovery -> poll -> snapshot -> exposition, once per cycle.
+  // /-/ready: once a snapshot (the first pass's first part, at the latest) is published.
+  std::atomic<bool> ready{false};
+
+  // config -> inventory (discovery, change hints) -> poll -> snapshot -> exposition, per cycle.
   auto run_cycle = [&](Pipeline& p, std::stop_token stop) {
-    const auto now = std::chrono::steady_clock::now();
-    if (!p.last_discovery || (!swr::collect::is_static(p.discovery) &&
-                              now - *p.last_discovery >= p.config.discovery.interval)) {
-      const swr::collect::DiscoveryResult found =
-          swr::collect::discover(*p.client, p.discovery, stop);
+    swr::collect::InventoryCycle inventory =
+        p.inventory->next(std::chrono::steady_clock::now(), stop);
+    if (inventory.discovery) {
+      const swr::collect::DiscoveryResult& found = *inventory.discovery;
       p.poller->set_discovery_failed(!found.ok);
       if (found.ok) {
-        p.last_discovery = now;
         p.poller->set_repositories(found.repositories);
         swr::log::info("repositories to poll",
                        {{"repositories", std::to_string(found.repositories.size())},
@@ -386,8 +396,27 @@ int main(int argc, char** argv) {
                         {{"err", found.error}});
       }
     }
+    if (inventory.hints.listed()) {
+      for (const std::string& error : inventory.listing_errors) {
+        swr::log::error(
+            "the repository listing failed; reading every repository of the organization this "
+            "cycle (reason fallback)",
+            {{"api", "repos"}, {"err", error}});
+      }
+    }
+    swr::collect::CycleInput input;
+    if (inventory.hints.listed()) input.hints = &inventory.hints;
+    input.listing_requests = inventory.listing_requests;
+    input.read_everything = flags.once;
+    input.progress = [&](std::shared_ptr<const swr::collect::Snapshot> partial) {
+      cache.publish(*partial);
+      ready = true;
+      swr::log::debug(
+          "published what the cycle has read so far",
+          {{"initial_pass_complete", partial->initial_pass_complete ? "true" : "false"}});
+    };
     const double cpu_before = process_cpu_seconds();
-    const swr::collect::CycleReport report = p.poller->run_cycle(stop);
+    const swr::collect::CycleReport report = p.poller->run_cycle(input, stop);
     const double cpu_cycle = process_cpu_seconds() - cpu_before;
     const auto render_start = std::chrono::steady_clock::now();
     if (!report.stopped) cache.publish(*p.poller->snapshot());
@@ -395,11 +424,21 @@ int main(int argc, char** argv) {
     malloc_trim(0);  // a cycle's pages and parse buffers go back to the system
     const double render_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - render_start).count();
+    std::string reads;
+    for (std::size_t r = 0; r < swr::collect::kReadReasonCount; ++r) {
+      if (report.reads[r] == 0) continue;
+      if (!reads.empty()) reads += ',';
+      reads +=
+          std::string(swr::collect::kReadReasonNames[r]) + ":" + std::to_string(report.reads[r]);
+    }
     swr::log::info("cycle done", {{"repositories", std::to_string(report.repositories)},
+                                  {"reads", reads.empty() ? "none" : reads},
+                                  {"skipped", std::to_string(report.skipped)},
                                   {"failed", std::to_string(report.failed)},
                                   {"partial_reads", std::to_string(report.partial_reads)},
                                   {"jobs", std::to_string(report.jobs)},
                                   {"tracked_jobs", std::to_string(p.poller->tracked_jobs())},
+                                  {"listing_requests", std::to_string(inventory.listing_requests)},
                                   {"requests", std::to_string(report.requests)},
                                   {"seconds", std::to_string(report.seconds)},
                                   {"cpu_seconds", std::to_string(cpu_cycle)},
@@ -460,7 +499,6 @@ int main(int argc, char** argv) {
   web_options.version = version;
   if (flags.enable_lifecycle) web_options.reload = reload;
   web_options.web_config = web_config;
-  std::atomic<bool> ready{false};
   swr::web::WebServer server(
       web_options,
       [&] {
@@ -488,7 +526,7 @@ int main(int argc, char** argv) {
       {
         std::unique_lock lock(reload_mutex);
         if (pending) {
-          current = make_pipeline(*pending, observer, clock, std::move(current));
+          current = make_pipeline(*pending, observer, clock, std::move(current), false);
           shard = current->config.sharding.shard;
           total_shards = current->config.sharding.total_shards;
           pending.reset();

@@ -1,6 +1,9 @@
 #include "collect/discovery.h"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 
 #include "model/shard.h"
 
@@ -12,17 +15,63 @@ bool is_static(const DiscoveryOptions& options) {
                      [](const TargetSpec& t) { return !t.repositories.empty(); });
 }
 
-DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options, std::stop_token stop) {
+std::vector<std::string> organizations_to_discover(
+    const DiscoveryOptions& options, const std::vector<std::string>& all_organizations) {
+  if (options.targets.empty()) return all_organizations;
+  std::vector<std::string> out;
+  for (const TargetSpec& target : options.targets) {
+    if (target.repositories.empty()) out.push_back(target.organization);
+  }
+  return out;
+}
+
+Listings list_organizations(DiscoveryApi& api, const std::vector<std::string>& organizations,
+                            int in_flight, std::stop_token stop, int* requests) {
+  std::vector<std::string> names = organizations;
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::vector<ListingResult> results(names.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < names.size() && !stop.stop_requested(); i = next++) {
+      results[i] = api.list_repositories(names[i], stop);
+    }
+  };
+  // The calls of different organizations go out together, within the client's rate limit.
+  const std::size_t threads =
+      std::min(names.size(), static_cast<std::size_t>(std::max(1, in_flight)));
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+  }
+  Listings out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    OrganizationListing& listing = out[names[i]];
+    if (requests != nullptr) *requests += results[i].requests;
+    if (!results[i].entries) {
+      listing.error = results[i].failure.message.empty() ? "repos " + names[i] + ": not listed"
+                                                         : results[i].failure.message;
+      continue;
+    }
+    listing.ok = true;
+    for (RepositoryListing& entry : *results[i].entries) {
+      std::string name = entry.name;
+      listing.by_name.emplace(std::move(name), std::move(entry));
+    }
+  }
+  return out;
+}
+
+DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options,
+                         const std::vector<std::string>& all_organizations,
+                         const Listings& listings, std::stop_token stop) {
   DiscoveryResult out;
   out.needs_api = !is_static(options);
   std::vector<TargetSpec> targets = options.targets;
   if (targets.empty()) {
-    NamesResult organizations = api.list_organizations(stop);
-    if (!organizations.names) {
-      out.error = organizations.failure.message;
-      return out;
-    }
-    for (std::string& name : *organizations.names) targets.push_back({std::move(name), {}});
+    for (const std::string& name : all_organizations) targets.push_back({name, {}});
   }
   const auto in_shard = [&](const RepositoryRef& ref) {
     return options.total_shards <= 1 || shard_of(ref, options.total_shards) == options.shard;
@@ -35,12 +84,17 @@ DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options, std
       }
       continue;
     }
-    NamesResult repositories = api.list_repositories(target.organization, stop);
-    if (!repositories.names) {
-      out.error = repositories.failure.message;
+    const auto listing = listings.find(target.organization);
+    if (listing == listings.end() || !listing->second.ok) {
+      out.error = listing == listings.end() ? "repos " + target.organization + ": not listed"
+                                            : listing->second.error;
       return out;
     }
-    for (std::string& repository : *repositories.names) {
+    std::vector<std::string> names;
+    names.reserve(listing->second.by_name.size());
+    for (const auto& [name, entry] : listing->second.by_name) names.push_back(name);
+    std::sort(names.begin(), names.end());
+    for (std::string& repository : names) {
       RepositoryRef ref{target.organization, std::move(repository)};
       const std::string full = ref.organization + "/" + ref.repository;
       if (options.include && !std::regex_match(full, *options.include)) continue;
@@ -62,6 +116,23 @@ DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options, std
                          out.repositories.end());
   out.ok = true;
   return out;
+}
+
+DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options, std::stop_token stop) {
+  std::vector<std::string> organizations;
+  if (options.targets.empty()) {
+    NamesResult found = api.list_organizations(stop);
+    if (!found.names) {
+      DiscoveryResult out;
+      out.needs_api = true;
+      out.error = found.failure.message;
+      return out;
+    }
+    organizations = std::move(*found.names);
+  }
+  const Listings listings =
+      list_organizations(api, organizations_to_discover(options, organizations), 1, stop);
+  return discover(api, options, organizations, listings, stop);
 }
 
 }  // namespace swr::collect

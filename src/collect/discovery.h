@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collect/change_hints.h"
 #include "model/discovery_api.h"
 #include "model/sync_job.h"
 
@@ -37,6 +38,23 @@ struct DiscoveryResult {
 // Whether the targets alone decide the repositories (no API call needed).
 bool is_static(const DiscoveryOptions& options);
 
+// The organizations whose listings discovery reads: the targets without `repositories`, or
+// `all_organizations` when there are no targets.
+std::vector<std::string> organizations_to_discover(
+    const DiscoveryOptions& options, const std::vector<std::string>& all_organizations);
+
+// The repositories from listings already made (every organization of
+// organizations_to_discover() in `listings`); asks only for sync rules, when the options want
+// them.
+DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options,
+                         const std::vector<std::string>& all_organizations,
+                         const Listings& listings, std::stop_token stop);
+
+// Makes the listings it needs itself, one after another.
 DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options, std::stop_token stop);
+
+// Each organization's listing, up to `in_flight` organizations at a time.
+Listings list_organizations(DiscoveryApi& api, const std::vector<std::string>& organizations,
+                            int in_flight, std::stop_token stop, int* requests = nullptr);
 
 }  // namespace swr::collect

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/sync_job.h"
@@ -27,12 +28,19 @@ struct DestinationSummary {
   SyncStatus latest_status = SyncStatus::kUnknown;
 };
 
+// Why a cycle reads a repository's sync jobs (swr_exporter_repository_reads_total{reason}).
+enum class ReadReason { kNew, kChanged, kPending, kRetry, kRecheck, kFallback };
+inline constexpr std::size_t kReadReasonCount = 6;
+inline constexpr std::array<std::string_view, kReadReasonCount> kReadReasonNames = {
+    "new", "changed", "pending", "retry", "recheck", "fallback"};
+
 struct RepositoryState {
   bool operator==(const RepositoryState&) const = default;
 
   RepositoryRef ref;
-  bool up = false;        // the last fetch succeeded
-  bool has_data = false;  // some fetch ever succeeded: destinations are its result
+  bool attempted = false;  // a fetch was made: until then it has no series at all
+  bool up = false;         // the last fetch succeeded
+  bool has_data = false;   // some fetch ever succeeded: destinations are its result
   std::vector<DestinationSummary> destinations;  // sorted by (target_region, target_organization)
   std::int64_t jobs = 0;
 };
@@ -54,7 +62,14 @@ struct Snapshot {
   std::uint64_t data_version = 0;
 
   bool cycle_done = false;  // false until the first cycle has finished
-  bool up = false;          // the last cycle fetched every repository
+  // Every repository has been read (or tried) at least once. Until then snapshots are published
+  // as the first pass goes, with the repositories read so far.
+  bool initial_pass_complete = false;
+  std::array<std::uint64_t, kReadReasonCount> reads{};  // since start, by ReadReason
+  std::size_t repositories_skipped = 0;                 // by the last finished cycle
+  // How long ago the stalest repository was last read (or, never read, first known).
+  std::optional<double> oldest_read_age_seconds;
+  bool up = false;  // the last cycle fetched every repository
   double cycle_duration_seconds = 0;
   double last_cycle_end = 0;
   std::optional<double> last_success_end;

@@ -52,6 +52,10 @@ struct Scrape {
   double max_requests_per_second = 10;
   // A full read of every repository at least this often, whatever incremental polling skips.
   std::chrono::milliseconds full_resync_interval{3'600'000};
+  // A repository whose listing entry (updated_at, tags, num_images) has not moved, with nothing
+  // pending and no failed read, is still read at least this often: manual syncs do not move the
+  // listing. 0: every repository is read every cycle.
+  std::chrono::milliseconds recheck_interval{900'000};
 };
 
 struct Metrics {

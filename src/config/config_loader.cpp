@@ -41,7 +41,8 @@ const Keys kScrapeKeys{"interval",
                        "page_size",
                        "concurrency",
                        "max_requests_per_second",
-                       "full_resync_interval"};
+                       "full_resync_interval",
+                       "recheck_interval"};
 const Keys kMetricsKeys{"duration_buckets", "duration_labels"};
 const Keys kTargetKeys{"organization", "repositories"};
 const Keys kDiscoveryKeys{"include", "exclude", "interval", "only_with_sync_rules"};
@@ -501,7 +502,34 @@ class Loader {
                                                     scrape.max_requests_per_second, 0.01, 10000);
     scrape.full_resync_interval =
         duration(table, "full_resync_interval", scrape.full_resync_interval);
+    scrape.recheck_interval = recheck_interval(table, scrape.interval);
     return scrape;
+  }
+
+  // "0s" turns change-driven polling off (every repository read every cycle); otherwise it must
+  // be at least one interval, or every cycle would be a recheck of everything.
+  std::chrono::milliseconds recheck_interval(const toml::table* table,
+                                             std::chrono::milliseconds interval) const {
+    const toml::node* node = find(table, "recheck_interval");
+    if (node == nullptr) return Scrape{}.recheck_interval;
+    if (node->is_string()) {
+      const std::string_view text = node->as_string()->get();
+      const std::size_t zeros = text.find_first_not_of('0');
+      if (zeros > 0 && zeros != std::string_view::npos) {
+        const std::string_view unit = text.substr(zeros);
+        if (unit == "ms" || unit == "s" || unit == "m" || unit == "h") {
+          return std::chrono::milliseconds{0};
+        }
+      }
+    }
+    const std::chrono::milliseconds value =
+        duration(table, "recheck_interval", Scrape{}.recheck_interval);
+    if (value < interval) {
+      fail(*node, "scrape.recheck_interval " + quoted(node->as_string()->get()) +
+                      " is shorter than scrape.interval: use at least the interval, or \"0s\" "
+                      "to read every repository every cycle");
+    }
+    return value;
   }
 
   std::chrono::milliseconds duration(const toml::table* table, std::string_view key,

@@ -3,6 +3,9 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <tuple>
+
+#include "model/timestamp.h"
 #include "model/utf8.h"
 
 namespace swr::huaweicloud {
@@ -53,10 +56,59 @@ NamesParse parse_namespaces(std::string_view body) {
   return out;
 }
 
-NamesParse parse_repositories(std::string_view body, std::string_view organization) {
-  NamesParse out;
+namespace {
+
+// A value from the body for an error message: short and valid UTF-8.
+std::string quote_short(std::string_view value) {
+  constexpr std::size_t kMax = 40;
+  return "\"" + sanitize_utf8(value.substr(0, kMax)) + (value.size() > kMax ? "...\"" : "\"");
+}
+
+// The fold of what a push moves; the problem when a field is not as documented.
+std::pair<std::string, std::string> fingerprint(const rapidjson::Value& item) {
+  const auto updated = item.FindMember("updated_at");
+  if (updated == item.MemberEnd() || !updated->value.IsString()) {
+    return {"", updated == item.MemberEnd() ? "no `updated_at`" : "`updated_at` is not a string"};
+  }
+  const std::string_view updated_at(updated->value.GetString(), updated->value.GetStringLength());
+  if (!parse_timestamp_us(updated_at)) {
+    return {"", "`updated_at` " + quote_short(updated_at) + " is not a timestamp"};
+  }
+  std::string out(updated_at);
+  out += '|';
+  if (const auto images = item.FindMember("num_images"); images != item.MemberEnd()) {
+    if (!images->value.IsInt64() || images->value.GetInt64() < 0) {
+      return {"", "`num_images` is not a whole number"};
+    }
+    out += std::to_string(images->value.GetInt64());
+  }
+  out += '|';
+  if (const auto tags = item.FindMember("tags");
+      tags != item.MemberEnd() && !tags->value.IsNull()) {
+    if (!tags->value.IsArray()) return {"", "`tags` is not an array"};
+    // FNV-1a over the tags, each ended by a NUL: a changed list changes it.
+    std::uint64_t hash = 14695981039346656037ULL;
+    auto mix = [&](char c) { hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL; };
+    for (const rapidjson::Value& tag : tags->value.GetArray()) {
+      if (!tag.IsString()) return {"", "`tags` holds a value that is not a string"};
+      for (rapidjson::SizeType i = 0; i < tag.GetStringLength(); ++i) mix(tag.GetString()[i]);
+      mix('\0');
+    }
+    out += std::to_string(tags->value.Size()) + ":" + std::to_string(hash);
+  }
+  return {std::move(out), ""};
+}
+
+}  // namespace
+
+ListingParse parse_repositories(std::string_view body, std::string_view organization) {
+  ListingParse out;
   rapidjson::Document doc;
-  if (!parse(body, doc, out)) return out;
+  NamesParse status;
+  if (!parse(body, doc, status)) {
+    out.error = std::move(status.error);
+    return out;
+  }
   if (!doc.IsArray()) {
     out.error = "expected a JSON array of repositories";
     return out;
@@ -67,16 +119,18 @@ NamesParse parse_repositories(std::string_view body, std::string_view organizati
     const rapidjson::Value* ns = item.IsObject() ? string_member(item, "namespace") : nullptr;
     if (name == nullptr || ns == nullptr) {
       out.error = "element " + std::to_string(i) + " has no string `name` and `namespace`";
-      out.names.clear();
+      out.entries.clear();
       return out;
     }
     if (const auto total = item.FindMember("total_range");
         total != item.MemberEnd() && total->value.IsInt64()) {
       out.total = total->value.GetInt64();
     }
-    if (std::string_view(ns->GetString(), ns->GetStringLength()) == organization) {
-      out.names.push_back(text(*name));
-    }
+    if (std::string_view(ns->GetString(), ns->GetStringLength()) != organization) continue;
+    RepositoryListing entry;
+    entry.name = text(*name);
+    std::tie(entry.fingerprint, entry.problem) = fingerprint(item);
+    out.entries.push_back(std::move(entry));
   }
   out.items = doc.Size();
   return out;

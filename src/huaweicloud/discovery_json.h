@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/discovery_api.h"
+
 namespace swr::huaweicloud {
 
 struct NamesParse {
@@ -18,9 +20,18 @@ struct NamesParse {
 
 // {"namespaces":[{"name":...}, ...]}
 NamesParse parse_namespaces(std::string_view body);
-// [{"name":..., "namespace":..., "total_range":N, ...}]: only items of exactly `organization`
-// (the API's namespace filter is a fuzzy match).
-NamesParse parse_repositories(std::string_view body, std::string_view organization);
+struct ListingParse {
+  std::vector<RepositoryListing> entries;  // items of exactly the organization, in page order
+  std::optional<std::int64_t> total;       // `total_range`
+  std::size_t items = 0;                   // elements on the page, matching or not
+  std::string error;                       // empty on success
+};
+
+// [{"name":..., "namespace":..., "updated_at":..., "num_images":N, "tags":[...],
+// "total_range":N, ...}]: only items of exactly `organization` (the API's namespace filter is a
+// fuzzy match). An item without a string name and namespace fails the page; one whose change
+// fields are missing or malformed is kept with its `problem` said.
+ListingParse parse_repositories(std::string_view body, std::string_view organization);
 // [{"remoteRegionId":..., "remoteNamespace":..., ...}] -> "region/organization".
 NamesParse parse_sync_rules(std::string_view body);
 

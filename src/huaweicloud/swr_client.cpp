@@ -213,31 +213,48 @@ NamesResult SwrClient::list_organizations(std::stop_token stop) {
   return {std::move(parsed.names), {}};
 }
 
-NamesResult SwrClient::list_repositories(const std::string& organization, std::stop_token stop) {
-  std::vector<std::string> names;
-  std::unordered_set<std::string> seen;
+ListingResult SwrClient::list_repositories(const std::string& organization, std::stop_token stop) {
+  ListingResult out;
+  std::vector<RepositoryListing> entries;
+  std::unordered_map<std::string, std::size_t> seen;  // name -> position in entries
   for (std::int64_t offset = 0;; offset += kRepositoryPageSize) {
     const std::string what = "repos " + organization + " offset " + std::to_string(offset);
     const std::string filter = "namespace::" + organization +
                                "|limit::" + std::to_string(kRepositoryPageSize) +
                                "|offset::" + std::to_string(offset);
+    ++out.requests;
     Outcome outcome =
         call("repos", swr_request(endpoint_, "/v2/manage/repos", {{"filter", filter}}), what, stop);
-    if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
-    NamesParse parsed = parse_repositories(outcome.response->body, organization);
-    if (!parsed.error.empty()) {
-      return {std::nullopt, {what + ": bad response body: " + parsed.error}};
+    if (!outcome.response) {
+      out.failure = std::move(outcome.failure);
+      return out;
     }
-    const std::size_t before = names.size();
-    for (std::string& name : parsed.names) {
-      if (seen.insert(name).second) names.push_back(std::move(name));
+    ListingParse parsed = parse_repositories(outcome.response->body, organization);
+    if (!parsed.error.empty()) {
+      out.failure = {what + ": bad response body: " + parsed.error};
+      return out;
+    }
+    const std::size_t before = entries.size();
+    bool repeated = false;
+    for (RepositoryListing& entry : parsed.entries) {
+      const auto [it, inserted] = seen.try_emplace(entry.name, entries.size());
+      if (inserted) {
+        entries.push_back(std::move(entry));
+        continue;
+      }
+      // Twice in one listing: which entry tells the truth cannot be known.
+      repeated = true;
+      RepositoryListing& first = entries[it->second];
+      first.fingerprint.clear();
+      first.problem = "listed more than once";
     }
     // A short page ends it; so does a page of nothing new (a server ignoring the offset).
     if (parsed.items < static_cast<std::size_t>(kRepositoryPageSize)) break;
-    if (names.size() == before && parsed.names.size() == parsed.items) break;
+    if (entries.size() == before && (repeated || parsed.entries.size() == parsed.items)) break;
     if (offset > 10'000'000) break;
   }
-  return {std::move(names), {}};
+  out.entries = std::move(entries);
+  return out;
 }
 
 NamesResult SwrClient::list_sync_rules(const RepositoryRef& repository, std::stop_token stop) {

@@ -226,6 +226,7 @@ void repository_up(const Snapshot& s, Writer& w) {
   family_header(w.out(), name, "1 if the last fetch of this repository's sync jobs succeeded",
                 "gauge", true);
   for (const RepositoryState& repo : s.repositories) {
+    if (!repo.attempted) continue;  // not read yet (first pass): not down either
     w.out() += name;
     open_labels(w.out(),
                 {{"organization", repo.ref.organization}, {"repository", repo.ref.repository}});
@@ -273,6 +274,31 @@ void write_cycle_text(const collect::Snapshot& s, const TextSink& sink) {
   cycle_gauge(w, "swr_exporter_last_success_timestamp_seconds",
               "End of the last poll cycle that fetched every repository",
               s.last_success_end.has_value(), s.last_success_end.value_or(0));
+  cycle_gauge(w, "swr_exporter_initial_pass_complete",
+              "1 once every repository has been read at least once, else 0 (the first pass is "
+              "still going: the repositories not read yet have no series)",
+              true, s.initial_pass_complete ? 1 : 0);
+  {
+    constexpr std::string_view name = "swr_exporter_repository_reads_total";
+    family_header(w.out(), name,
+                  "Sync-job reads of a repository, by why the cycle read it: new, changed "
+                  "(its listing entry moved), pending (waiting or running jobs), retry (the last "
+                  "read failed), recheck (the sweep), fallback (no usable listing)",
+                  "counter", false);
+    for (std::size_t r = 0; r < collect::kReadReasonCount; ++r) {
+      w.out() += name;
+      w.out() += "{reason=\"";
+      w.out() += collect::kReadReasonNames[r];
+      w.out() += "\"}";
+      value_line(w.out(), static_cast<double>(s.reads[r]));
+    }
+  }
+  cycle_gauge(w, "swr_exporter_repositories_skipped",
+              "Repositories the last cycle did not need to read: nothing can have changed", true,
+              static_cast<double>(s.repositories_skipped));
+  cycle_gauge(w, "swr_exporter_oldest_repository_read_age_seconds",
+              "Seconds since the stalest repository was last read (or, never read, first known)",
+              s.oldest_read_age_seconds.has_value(), s.oldest_read_age_seconds.value_or(0));
   w.flush();
 }
 

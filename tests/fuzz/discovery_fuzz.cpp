@@ -1,4 +1,5 @@
-// parse_namespaces, parse_repositories and parse_sync_rules over arbitrary discovery bodies.
+// parse_namespaces, parse_repositories (with the change hints) and parse_sync_rules over arbitrary
+// discovery bodies.
 #include "fuzz_check.h"
 #include "huaweicloud/discovery_json.h"
 #include "model/utf8.h"
@@ -18,7 +19,16 @@ void check(const swr::huaweicloud::NamesParse& parsed) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = swr::fuzz::as_text(data, size);
   check(swr::huaweicloud::parse_namespaces(body));
-  check(swr::huaweicloud::parse_repositories(body, "team-a"));
+  const auto listing = swr::huaweicloud::parse_repositories(body, "team-a");
+  FUZZ_CHECK(listing.error.empty() || listing.entries.empty());
+  FUZZ_CHECK(swr::is_valid_utf8(listing.error));
+  FUZZ_CHECK(listing.entries.size() <= listing.items || !listing.error.empty());
+  for (const auto& entry : listing.entries) {
+    FUZZ_CHECK(swr::is_valid_utf8(entry.name));
+    FUZZ_CHECK(swr::is_valid_utf8(entry.problem));
+    // An entry gives a hint or says why not, never both, never neither.
+    FUZZ_CHECK(entry.fingerprint.empty() != entry.problem.empty());
+  }
   const auto rules = swr::huaweicloud::parse_sync_rules(body);
   check(rules);
   if (rules.error.empty()) FUZZ_CHECK(rules.names.size() == rules.items);

@@ -207,7 +207,7 @@ TEST_CASE("unknown keys are errors at the key, with a suggestion when one is clo
        "test.toml:7:1: unknown key targets[0].organisation; did you mean `organization`?"},
       {config_with("[scrape]\nspeed = 3\n"),
        "test.toml:7:1: unknown key scrape.speed; the keys of [scrape] are interval, timeout, "
-       "page_size, concurrency, max_requests_per_second, full_resync_interval"},
+       "page_size, concurrency, max_requests_per_second, full_resync_interval, recheck_interval"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.text);
@@ -774,4 +774,38 @@ TEST_CASE("scrape.max_requests_per_second and scrape.full_resync_interval") {
       swr::config::load_config_text(head + "max_requests_per_second = \"fast\"\n", "t.toml", env);
   REQUIRE(text.error);
   CHECK(text.error->message == "scrape.max_requests_per_second must be a number, not a string");
+}
+
+TEST_CASE("scrape.recheck_interval: default 15m, 0s for every cycle, never under the interval") {
+  const std::string head =
+      "[huaweicloud]\nregion = \"cn-north-4\"\n[auth]\naccess_key = \"AK\"\nsecret_key = \"SK\"\n"
+      "[[targets]]\norganization = \"o\"\nrepositories = [\"r\"]\n[scrape]\n";
+  const auto env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  auto defaults = swr::config::load_config_text(head, "t.toml", env);
+  REQUIRE(defaults.config);
+  CHECK(defaults.config->scrape.recheck_interval == std::chrono::minutes(15));
+  auto off = swr::config::load_config_text(head + "recheck_interval = \"0s\"\n", "t.toml", env);
+  REQUIRE(off.config);
+  CHECK(off.config->scrape.recheck_interval.count() == 0);
+  auto set = swr::config::load_config_text(head + "interval = \"2m\"\nrecheck_interval = \"2h\"\n",
+                                           "t.toml", env);
+  REQUIRE(set.config);
+  CHECK(set.config->scrape.recheck_interval == std::chrono::hours(2));
+  auto equal = swr::config::load_config_text(
+      head + "interval = \"2m\"\nrecheck_interval = \"120s\"\n", "t.toml", env);
+  CHECK(equal.config);
+  auto shorter = swr::config::load_config_text(
+      head + "interval = \"2m\"\nrecheck_interval = \"1m\"\n", "t.toml", env);
+  REQUIRE(shorter.error);
+  CHECK(shorter.error->to_string() ==
+        "t.toml:11:20: scrape.recheck_interval \"1m\" is shorter than scrape.interval: use at "
+        "least the interval, or \"0s\" to read every repository every cycle");
+  auto bad = swr::config::load_config_text(head + "recheck_interval = \"soon\"\n", "t.toml", env);
+  REQUIRE(bad.error);
+  CHECK(bad.error->to_string().starts_with(
+      "t.toml:10:20: scrape.recheck_interval \"soon\" is not a duration"));
+  auto number = swr::config::load_config_text(head + "recheck_interval = 900\n", "t.toml", env);
+  REQUIRE(number.error);
+  CHECK(number.error->message ==
+        "scrape.recheck_interval must be a duration string like \"30s\", not an integer");
 }

@@ -29,9 +29,13 @@ class FakeDiscovery final : public DiscoveryApi {
     for (const auto& [name, repos] : organizations) names.push_back(name);
     return {names, {}};
   }
-  NamesResult list_repositories(const std::string& organization, std::stop_token) override {
+  ListingResult list_repositories(const std::string& organization, std::stop_token) override {
     ++calls;
-    return {organizations[organization], {}};
+    std::vector<RepositoryListing> entries;
+    for (const std::string& name : organizations[organization]) {
+      entries.push_back({name, "2026-01-01T00:00:00Z||", ""});
+    }
+    return {entries, {}, 1};
   }
   NamesResult list_sync_rules(const RepositoryRef& r, std::stop_token) override {
     ++calls;
@@ -146,7 +150,9 @@ TEST_CASE("the discovery parsers keep exact organization matches only") {
           {"name":"x/y","namespace":"team","total_range":3}])",
       "team");
   REQUIRE(repos.error.empty());
-  CHECK(repos.names == std::vector<std::string>{"app1", "x/y"});
+  REQUIRE(repos.entries.size() == 2);
+  CHECK(repos.entries[0].name == "app1");
+  CHECK(repos.entries[1].name == "x/y");
   CHECK(repos.items == 3);
   CHECK(repos.total == 3);
   CHECK(huaweicloud::parse_repositories(R"([{"name":1}])", "team").error ==

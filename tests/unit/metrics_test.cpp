@@ -24,6 +24,7 @@ Snapshot sample_snapshot() {
   Snapshot s;
   RepositoryState repo;
   repo.ref = {"team-a", "team/app"};
+  repo.attempted = true;
   repo.up = true;
   repo.has_data = true;
   DestinationSummary d;
@@ -39,7 +40,11 @@ Snapshot sample_snapshot() {
   s.repositories.push_back(repo);
   RepositoryState down;
   down.ref = {"team-b", "gone"};
+  down.attempted = true;
   s.repositories.push_back(down);
+  RepositoryState unread;  // the first pass has not come to it yet
+  unread.ref = {"team-c", "later"};
+  s.repositories.push_back(unread);
   s.duration_labels = {"organization", "target_region", "status"};
   s.duration_buckets = {1.5, 10};
   s.durations.push_back({{"team-a", "cn-east-3", "success"}, {1, 1, 1}, 3, 30.25});
@@ -47,6 +52,9 @@ Snapshot sample_snapshot() {
   s.up = false;
   s.cycle_duration_seconds = 1.25;
   s.last_cycle_end = 1'700'000'200.5;
+  s.reads = {10, 3, 2, 1, 4, 0};
+  s.repositories_skipped = 7;
+  s.oldest_read_age_seconds = 612.5;
   return s;
 }
 
@@ -173,7 +181,9 @@ TEST_CASE("every family name, label and help follows the naming rules") {
         "swr_up", "swr_exporter_repository_up", "swr_exporter_cycle_duration_seconds",
         "swr_exporter_last_cycle_timestamp_seconds", "swr_exporter_last_success_timestamp_seconds",
         "swr_exporter_api_requests_total", "swr_exporter_api_request_duration_seconds",
-        "swr_exporter_token_expiry_timestamp_seconds", "swr_exporter_build_info"}) {
+        "swr_exporter_token_expiry_timestamp_seconds", "swr_exporter_build_info",
+        "swr_exporter_initial_pass_complete", "swr_exporter_repository_reads_total",
+        "swr_exporter_repositories_skipped", "swr_exporter_oldest_repository_read_age_seconds"}) {
     CHECK_MESSAGE(names.count(expected), expected);
   }
 }
@@ -195,6 +205,15 @@ TEST_CASE("the snapshot's series, exactly") {
       R"(swr_up 0)",
       R"(swr_exporter_cycle_duration_seconds 1.25)",
       R"(swr_exporter_last_cycle_timestamp_seconds 1700000200.5)",
+      R"(swr_exporter_initial_pass_complete 0)",
+      R"(swr_exporter_repository_reads_total{reason="new"} 10)",
+      R"(swr_exporter_repository_reads_total{reason="changed"} 3)",
+      R"(swr_exporter_repository_reads_total{reason="pending"} 2)",
+      R"(swr_exporter_repository_reads_total{reason="retry"} 1)",
+      R"(swr_exporter_repository_reads_total{reason="recheck"} 4)",
+      R"(swr_exporter_repository_reads_total{reason="fallback"} 0)",
+      R"(swr_exporter_repositories_skipped 7)",
+      R"(swr_exporter_oldest_repository_read_age_seconds 612.5)",
   };
   for (const char* line : lines) {
     CAPTURE(line);
@@ -203,6 +222,8 @@ TEST_CASE("the snapshot's series, exactly") {
   // The repository with no data has no series but its _up.
   CHECK(text.find("repository=\"gone\"} 0\n") != std::string::npos);
   CHECK(text.find("swr_sync_jobs{organization=\"team-b\"") == std::string::npos);
+  // A repository not read yet has no series at all, not even an _up of 0.
+  CHECK(text.find("team-c") == std::string::npos);
   CHECK(text.find("\nswr_exporter_last_success_timestamp_seconds ") == std::string::npos);
   CHECK(text.find("# TYPE swr_sync_job_duration_seconds histogram") != std::string::npos);
 }

@@ -1,0 +1,18 @@
+#include "collect/change_hints.h"
+
+namespace swr::collect {
+
+Hint ChangeHints::lookup(const RepositoryRef& ref) const {
+  if (!listed_) return {};
+  const auto org = listings_.find(ref.organization);
+  if (org == listings_.end()) return {};
+  if (!org->second.ok) return {Hint::Kind::kListingFailed, nullptr, &org->second.error};
+  const auto entry = org->second.by_name.find(ref.repository);
+  if (entry == org->second.by_name.end()) return {Hint::Kind::kUnlisted};
+  if (!entry->second.problem.empty()) {
+    return {Hint::Kind::kUnusable, nullptr, &entry->second.problem};
+  }
+  return {Hint::Kind::kFingerprint, &entry->second.fingerprint, nullptr};
+}
+
+}  // namespace swr::collect
