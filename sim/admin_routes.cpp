@@ -60,14 +60,24 @@ void parse_body(const Request& req, rapidjson::Document& doc) {
   if (doc.HasParseError()) throw std::invalid_argument("body is not valid JSON");
 }
 
+// POST /_sim/jobs {"organization", "repository", "jobs": [{"tag", "status", "remoteRegionId",
+// "remoteNamespace", "duration_seconds", "override"}], "manual": false}. By default each job's tag
+// is pushed, as an automatic sync follows a push: the listing moves, and a missing repository is
+// created. "manual": true is a manual sync (CreateManualImageSyncRepo): jobs only, the listing
+// stays, and the repository must exist (404 otherwise).
 void handle_add_jobs(SimState& state, const Request& req, Response& res) {
   std::vector<NewJob> jobs;
   RepositoryRef ref;
+  SyncTrigger trigger = SyncTrigger::kPush;
   try {
     rapidjson::Document doc;
     parse_body(req, doc);
     ref = parse_ref(doc);
     const JsonValue& body = doc;  // const iterators: clang's C++20 == is ambiguous otherwise
+    if (const auto m = body.FindMember("manual"); m != body.MemberEnd()) {
+      if (!m->value.IsBool()) throw std::invalid_argument("manual must be true or false");
+      if (m->value.GetBool()) trigger = SyncTrigger::kManual;
+    }
     const auto list = body.FindMember("jobs");
     if (list == body.MemberEnd() || !list->value.IsArray()) {
       throw std::invalid_argument("jobs must be an array");
@@ -95,17 +105,41 @@ void handle_add_jobs(SimState& state, const Request& req, Response& res) {
     send_error(res, 400, e.what());
     return;
   }
-  const std::vector<std::int64_t> ids = state.world.append(ref, jobs, state.now_us());
+  const auto ids = state.world.append(ref, jobs, state.now_us(), trigger);
+  if (!ids) {
+    send_error(res, 404,
+               "repository " + ref.organization + "/" + ref.repository +
+                   " does not exist: a manual sync needs one (push to create it)");
+    return;
+  }
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
   put(w, "ids");
   w.StartArray();
-  for (const std::int64_t id : ids) w.Int64(id);
+  for (const std::int64_t id : *ids) w.Int64(id);
   w.EndArray();
   w.EndObject();
   res.status = 200;
   res.set_content(buffer.GetString(), kJsonType);
+}
+
+// POST /_sim/push {"organization", "repository", "tag"}: a push that starts no sync job, as to a
+// repository without auto-sync rules. The listing moves; a missing repository is created.
+void handle_push(SimState& state, const Request& req, Response& res) {
+  RepositoryRef ref;
+  std::string tag;
+  try {
+    rapidjson::Document doc;
+    parse_body(req, doc);
+    ref = parse_ref(doc);
+    tag = text(doc, "tag", true);
+  } catch (const std::invalid_argument& e) {
+    send_error(res, 400, e.what());
+    return;
+  }
+  state.world.push(ref, tag, state.now_us());
+  send_ok(res, "pushed", true);
 }
 
 void handle_delete_repository(SimState& state, const Request& req, Response& res) {
@@ -243,6 +277,8 @@ void handle_stats(SimState& state, const Request&, Response& res) {
 void add_admin_routes(httplib::Server& server, SimState& state) {
   server.Post("/_sim/jobs",
               [&state](const Request& req, Response& res) { handle_add_jobs(state, req, res); });
+  server.Post("/_sim/push",
+              [&state](const Request& req, Response& res) { handle_push(state, req, res); });
   server.Post("/_sim/delete-repository", [&state](const Request& req, Response& res) {
     handle_delete_repository(state, req, res);
   });

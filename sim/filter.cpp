@@ -18,7 +18,7 @@ std::string quoted(std::string_view s) {
 
 }  // namespace
 
-FilterParse parse_filter(std::string_view text, std::initializer_list<std::string_view> allowed) {
+FilterParse parse_filter(std::string_view text, std::span<const std::string_view> allowed) {
   FilterParse out;
   if (text.empty()) {
     out.error = "filter is empty";
@@ -104,40 +104,90 @@ JobQueryParse parse_job_filter(std::string_view text) {
   return out;
 }
 
-RepoQueryParse parse_repo_filter(std::string_view text) {
+RepoQueryParse parse_repo_conditions(const Conditions& values) {
   RepoQueryParse out;
-  FilterParse f = parse_filter(text, {"namespace", "name", "limit", "offset"});
+  RepositoryQuery& q = out.query;
+  for (const auto& [key, value] : values) {
+    if (value.empty()) {
+      out.error = quoted(key) + " is empty";
+      return out;
+    }
+  }
+  const auto find = [&](std::string_view key) -> const std::string* {
+    const auto it = values.find(key);
+    return it == values.end() ? nullptr : &it->second;
+  };
+  if (const std::string* v = find("namespace")) q.organization_contains = *v;
+  if (const std::string* v = find("name")) q.name_contains = *v;
+  if (const std::string* v = find("category")) {
+    if (!is_repository_category(*v)) {
+      out.error = "category " + quoted(*v) +
+                  " must be one of app_server, linux, framework_app, database, lang, other, "
+                  "windows, arm";
+      return out;
+    }
+    q.category = *v;
+  }
+  const std::string* limit = find("limit");
+  const std::string* offset = find("offset");
+  if ((limit == nullptr) != (offset == nullptr)) {
+    out.error = "limit and offset go together: give both or neither";
+    return out;
+  }
+  if (limit) {
+    const auto l = parse_non_negative(*limit);
+    if (!l || *l < 1 || *l > 1000) {
+      out.error = "limit " + quoted(*limit) + " must be an integer from 1 to 1000";
+      return out;
+    }
+    const auto o = parse_non_negative(*offset);
+    if (!o) {
+      out.error = "offset " + quoted(*offset) + " must be a non-negative integer";
+      return out;
+    }
+    q.limit = static_cast<std::size_t>(*l);
+    q.offset = static_cast<std::size_t>(*o);
+    if (q.offset % q.limit != 0) {
+      out.error = "offset must be a multiple of limit";
+      return out;
+    }
+  }
+  const std::string* column = find("order_column");
+  const std::string* type = find("order_type");
+  if ((column == nullptr) != (type == nullptr)) {
+    out.error = "order_column and order_type go together: give both or neither";
+    return out;
+  }
+  if (column) {
+    if (*column == "name") {
+      q.order = RepositoryOrder::kName;
+    } else if (*column == "updated_time") {
+      q.order = RepositoryOrder::kUpdatedTime;
+    } else if (*column == "tag_count") {
+      q.order = RepositoryOrder::kTagCount;
+    } else {
+      out.error =
+          "order_column " + quoted(*column) + " must be one of name, updated_time, tag_count";
+      return out;
+    }
+    if (*type == "desc") {
+      q.descending = true;
+    } else if (*type != "asc") {
+      out.error = "order_type " + quoted(*type) + " must be asc or desc";
+      return out;
+    }
+  }
+  return out;
+}
+
+RepoQueryParse parse_repo_filter(std::string_view text) {
+  FilterParse f = parse_filter(text, kRepoConditions);
   if (!f.error.empty()) {
+    RepoQueryParse out;
     out.error = std::move(f.error);
     return out;
   }
-  if (const auto it = f.values.find("namespace"); it != f.values.end()) {
-    out.query.organization_contains = it->second;
-  }
-  if (const auto it = f.values.find("name"); it != f.values.end()) {
-    out.query.name_contains = it->second;
-  }
-  if (const auto it = f.values.find("limit"); it != f.values.end()) {
-    const auto l = parse_non_negative(it->second);
-    if (!l || *l < 1 || *l > 1000) {
-      out.error = "limit " + quoted(it->second) + " must be an integer from 1 to 1000";
-      return out;
-    }
-    out.query.limit = static_cast<std::size_t>(*l);
-  }
-  if (const auto it = f.values.find("offset"); it != f.values.end()) {
-    const auto o = parse_non_negative(it->second);
-    if (!o) {
-      out.error = "offset " + quoted(it->second) + " must be a non-negative integer";
-      return out;
-    }
-    out.query.offset = static_cast<std::size_t>(*o);
-  }
-  if (out.query.offset % out.query.limit != 0) {
-    out.error = "offset must be a multiple of limit";
-    return out;
-  }
-  return out;
+  return parse_repo_conditions(f.values);
 }
 
 }  // namespace swr::sim

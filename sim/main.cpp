@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     }
     if (server.config().verbose) {
       std::cerr << "swr-sim: " << server.world().organizations().size() << " organizations, "
-                << server.world().repositories().size() << " repositories, "
+                << server.world().repository_count() << " repositories, "
                 << server.world().job_count() << " jobs\n";
     }
     server.start();

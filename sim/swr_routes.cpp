@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "error_bodies.h"
 #include "filter.h"
@@ -42,9 +43,11 @@ class SwrCall {
   SwrCall(SimState& state, const Request& req, Response& res)
       : state_(state), req_(req), res_(res), query_(decode_query(req.target)) {}
 
-  // Authentication, X-Project-Id, Content-Type and the query's parameter names. When it
-  // returns nothing the error answer is already written.
-  std::optional<Caller> admit(std::initializer_list<std::string_view> allowed_query) {
+  // Authentication, X-Project-Id, Content-Type and the query's parameter names (those of
+  // `allowed_query` and `also_allowed`). When it returns nothing the error answer is already
+  // written.
+  std::optional<Caller> admit(std::initializer_list<std::string_view> allowed_query,
+                              std::span<const std::string_view> also_allowed = {}) {
     const std::optional<Caller> caller = authenticate();
     if (!caller) return std::nullopt;
     if (req_.has_header("X-Project-Id") &&
@@ -58,7 +61,8 @@ class SwrCall {
     }
     for (std::size_t i = 0; i < query_.size(); ++i) {
       const std::string& name = query_[i].first;
-      if (std::find(allowed_query.begin(), allowed_query.end(), name) == allowed_query.end()) {
+      if (std::find(allowed_query.begin(), allowed_query.end(), name) == allowed_query.end() &&
+          std::find(also_allowed.begin(), also_allowed.end(), name) == also_allowed.end()) {
         client_error(400, kBadRequest, "unsupported query parameter '" + name + "'");
         return std::nullopt;
       }
@@ -420,44 +424,48 @@ void handle_namespaces(SimState& state, const Request& req, Response& res) {
   call.send(200, buffer.GetString());
 }
 
+// ListReposDetails: its conditions come in `filter` or as query parameters of their own (as the
+// official SDKs send them), not both.
 void handle_repos(SimState& state, const Request& req, Response& res) {
   state.stats.count(Endpoint::kRepos);
   SwrCall call(state, req, res);
-  if (!call.admit({"filter"})) return;
-  RepoQuery q;
+  if (!call.admit({"filter"}, kRepoConditions)) return;
+  Conditions given;
+  for (const std::string_view name : kRepoConditions) {
+    if (const std::string* value = call.query(name)) given.emplace(name, *value);
+  }
+  RepoQueryParse parsed;
   if (const std::string* filter = call.query("filter")) {
-    RepoQueryParse parsed = parse_repo_filter(*filter);
-    if (!parsed.error.empty()) {
-      call.client_error(400, kBadRequest, "invalid filter: " + parsed.error);
+    if (!given.empty()) {
+      call.client_error(400, kBadRequest,
+                        "query parameter '" + given.begin()->first +
+                            "' cannot be combined with filter: send the conditions either in "
+                            "filter or as query parameters");
       return;
     }
-    q = std::move(parsed.query);
+    parsed = parse_repo_filter(*filter);
+    if (!parsed.error.empty()) parsed.error = "invalid filter: " + parsed.error;
+  } else {
+    parsed = parse_repo_conditions(given);
+    if (!parsed.error.empty()) parsed.error = "invalid query: " + parsed.error;
   }
-  // Ids are positions in the whole listing, so a repository keeps its id under any filter.
-  std::vector<std::pair<std::size_t, RepositorySummary>> all;
-  std::size_t position = 0;
-  for (RepositorySummary& r : state.world.repositories()) {
-    const std::size_t id = 500000 + position++;
-    if (r.organization.find(q.organization_contains) == std::string::npos ||
-        r.name.find(q.name_contains) == std::string::npos) {
-      continue;
-    }
-    all.emplace_back(id, std::move(r));
+  if (!parsed.error.empty()) {
+    call.client_error(400, kBadRequest, parsed.error);
+    return;
   }
-  const std::size_t total = all.size();
+  const RepositoryQuery& q = parsed.query;
+  const RepositoryPage page = state.world.list_repositories(q);
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartArray();
-  std::size_t count = 0;
-  for (std::size_t i = q.offset; i < total && count < q.limit; ++i, ++count) {
-    const auto& [id, r] = all[i];
+  for (const RepositorySummary& r : page.items) {
     const std::string path =
         "swr." + state.config.region + ".myhuaweicloud.com/" + r.organization + "/" + r.name;
     w.StartObject();
     put(w, "id");
-    w.Int64(static_cast<std::int64_t>(id));
+    w.Int64(r.id);
     field(w, "name", r.name);
-    field(w, "category", "other");
+    field(w, "category", r.category);
     field(w, "description", "");
     put(w, "size");
     w.Int64(static_cast<std::int64_t>(r.tags.size()) * 52428800);
@@ -480,11 +488,11 @@ void handle_repos(SimState& state, const Request& req, Response& res) {
     put(w, "status");
     w.Bool(false);
     put(w, "total_range");
-    w.Int64(static_cast<std::int64_t>(total));
+    w.Int64(static_cast<std::int64_t>(page.total));
     w.EndObject();
   }
   w.EndArray();
-  res.set_header("Content-Range", content_range(q.offset, count, total));
+  res.set_header("Content-Range", content_range(q.offset, page.items.size(), page.total));
   call.send(200, buffer.GetString());
 }
 

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <unordered_set>
 
 #include "model/timestamp.h"
 
@@ -102,6 +102,71 @@ std::string repository_name(std::int64_t org, std::int64_t i) {
 bool job_order(const SimJob& a, const SimJob& b) {
   return a.created_us != b.created_us ? a.created_us < b.created_us : a.id < b.id;
 }
+
+// A push: the tag joins the listing unless it is there already, and updated_at moves.
+void push_tag(SimRepository& repo, const std::string& tag, std::int64_t now_us) {
+  if (std::find(repo.tags.begin(), repo.tags.end(), tag) == repo.tags.end()) {
+    repo.tags.push_back(tag);
+  }
+  repo.updated_us = now_us;
+}
+
+// Ids in listing order, and each listing as the pushes behind the repository's jobs left it.
+void derive_listings(WorldData& world) {
+  for (auto& [ref, repo] : world.repositories) {
+    repo.id = world.next_repository_id++;
+    repo.tags.clear();
+    std::unordered_set<std::string_view> seen;
+    for (const SimJob& job : repo.jobs) {
+      if (seen.insert(job.tag).second) repo.tags.push_back(job.tag);
+    }
+    // Jobs are in creation order; those whose createdAt does not parse (0) come first.
+    repo.updated_us = repo.jobs.empty() || repo.jobs.back().created_us == 0
+                          ? repo.created_us
+                          : repo.jobs.back().created_us;
+    // A data file's jobs may be older than the default creation time.
+    repo.created_us = std::min(repo.created_us, repo.updated_us);
+  }
+}
+
+using Entry = std::map<RepositoryRef, SimRepository>::value_type;
+
+bool by_key(const Entry* a, const Entry* b) { return a->first < b->first; }
+
+struct ByOrganization {
+  bool operator()(const Entry* e, std::string_view organization) const {
+    return e->first.organization < organization;
+  }
+  bool operator()(std::string_view organization, const Entry* e) const {
+    return organization < e->first.organization;
+  }
+};
+
+// The order of a listing page: the order column, then organization and name for ties.
+struct ListingOrder {
+  RepositoryOrder order;
+  bool descending;
+
+  static int sign(auto a, auto b) { return a < b ? -1 : b < a ? 1 : 0; }
+  int column(const Entry* a, const Entry* b) const {
+    switch (order) {
+      case RepositoryOrder::kOrganizationThenName:
+        return sign(a->first, b->first);
+      case RepositoryOrder::kName:
+        return a->first.repository.compare(b->first.repository);
+      case RepositoryOrder::kUpdatedTime:
+        return sign(a->second.updated_us, b->second.updated_us);
+      case RepositoryOrder::kTagCount:
+        return sign(a->second.tags.size(), b->second.tags.size());
+    }
+    return 0;
+  }
+  bool operator()(const Entry* a, const Entry* b) const {
+    const int c = column(a, b);
+    if (c != 0) return descending ? c > 0 : c < 0;
+    return a->first < b->first;
+  }
+};
 
 // ---- data file ----
 
@@ -241,6 +306,7 @@ WorldData generate_world(const GenerationParams& params, const Identity& identit
     tags.minor = static_cast<int>(draw.below(20));
     for (SimJob& job : repo.jobs) job.tag = tags.next(draw);
   }
+  derive_listings(world);
   return world;
 }
 
@@ -277,7 +343,7 @@ WorldData parse_world_json(std::string_view text, const Identity& identity, std:
   for (rapidjson::SizeType i = 0; i < repos->Size(); ++i) {
     const std::string where = "repositories[" + std::to_string(i) + "]";
     const JsonValue& item = r.object((*repos)[i], where);
-    check_keys(item, {"organization", "repository", "destinations", "jobs"}, where);
+    check_keys(item, {"organization", "repository", "category", "destinations", "jobs"}, where);
     RepositoryRef ref{r.required_string(item, "organization", where),
                       r.required_string(item, "repository", where)};
     if (world.repositories.contains(ref)) {
@@ -286,6 +352,12 @@ WorldData parse_world_json(std::string_view text, const Identity& identity, std:
     }
     if (!world.organizations.contains(ref.organization)) add_org(ref.organization);
     SimRepository repo;
+    repo.category = r.string(item, "category", where, repo.category);
+    if (!is_repository_category(repo.category)) {
+      throw WorldError(where + ".category `" + repo.category +
+                       "` must be one of app_server, linux, framework_app, database, lang, "
+                       "other, windows, arm");
+    }
     repo.created_us = now_us - 30 * kDayUs;
     const std::string default_time = format_timestamp_us(repo.created_us);
     if (const JsonValue* dests = r.array(item, "destinations", where)) {
@@ -361,11 +433,29 @@ WorldData parse_world_json(std::string_view text, const Identity& identity, std:
     std::stable_sort(repo.jobs.begin(), repo.jobs.end(), job_order);
   }
   world.next_job_id = max_id + 1;
+  derive_listings(world);
   return world;
 }
 
+bool is_repository_category(std::string_view text) {
+  static constexpr std::string_view kCategories[] = {
+      "app_server", "linux", "framework_app", "database", "lang", "other", "windows", "arm"};
+  return std::find(std::begin(kCategories), std::end(kCategories), text) != std::end(kCategories);
+}
+
 World::World(WorldData data, Identity identity)
-    : data_(std::move(data)), identity_(std::move(identity)) {}
+    : data_(std::move(data)), identity_(std::move(identity)) {
+  index_.reserve(data_.repositories.size());
+  for (auto& entry : data_.repositories) {
+    index_.push_back(&entry);
+    data_.organizations.try_emplace(entry.first.organization,
+                                    1048000 + std::ssize(data_.organizations) * 17 + 5);
+    data_.next_repository_id = std::max(data_.next_repository_id, entry.second.id + 1);
+  }
+  for (auto& [ref, repo] : data_.repositories) {
+    if (repo.id == 0) repo.id = data_.next_repository_id++;
+  }
+}
 
 JobPage World::page(const RepositoryRef& ref, std::size_t offset, std::size_t limit,
                     bool descending) const {
@@ -404,24 +494,83 @@ std::vector<std::pair<std::string, std::int64_t>> World::organizations() const {
   return {data_.organizations.begin(), data_.organizations.end()};
 }
 
-std::vector<RepositorySummary> World::repositories() const {
+RepositorySummary World::summary(const Entry& entry) const {
+  const auto& [ref, repo] = entry;
+  return {repo.id,
+          ref.organization,
+          ref.repository,
+          repo.category,
+          format_timestamp_us(repo.created_us),
+          format_timestamp_us(repo.updated_us),
+          repo.tags};
+}
+
+RepositoryPage World::list_repositories(const RepositoryQuery& query) const {
   std::lock_guard lock(mutex_);
-  std::vector<RepositorySummary> out;
-  out.reserve(data_.repositories.size());
-  for (const auto& [ref, repo] : data_.repositories) {
-    RepositorySummary s{ref.organization,
-                        ref.repository,
-                        format_timestamp_us(repo.created_us),
-                        format_timestamp_us(repo.created_us),
-                        {}};
-    std::set<std::string_view> seen;
-    for (const SimJob& job : repo.jobs) {
-      if (seen.insert(job.tag).second) s.tags.push_back(job.tag);
-      if (job.updated_at > s.updated_at) s.updated_at = job.updated_at;
+  RepositoryPage out;
+  // The slices of the index whose organization matches, in listing order.
+  std::vector<std::pair<std::size_t, std::size_t>> slices;
+  if (query.organization_contains.empty()) {
+    slices.emplace_back(0, index_.size());
+  } else {
+    for (const auto& [organization, id] : data_.organizations) {
+      if (organization.find(query.organization_contains) == std::string::npos) continue;
+      const auto [lo, hi] =
+          std::equal_range(index_.begin(), index_.end(), organization, ByOrganization{});
+      if (lo != hi) slices.emplace_back(lo - index_.begin(), hi - index_.begin());
     }
-    out.push_back(std::move(s));
   }
+  const bool index_order = query.order == RepositoryOrder::kOrganizationThenName &&
+                           !query.descending && query.name_contains.empty() &&
+                           query.category.empty();
+  if (index_order) {
+    // The page is a run of the slices: nothing outside it is read.
+    for (const auto& [lo, hi] : slices) out.total += hi - lo;
+    std::size_t skip = query.offset;
+    for (const auto& [lo, hi] : slices) {
+      if (out.items.size() >= query.limit) break;
+      if (skip >= hi - lo) {
+        skip -= hi - lo;
+        continue;
+      }
+      for (std::size_t i = lo + skip; i < hi && out.items.size() < query.limit; ++i) {
+        out.items.push_back(summary(*index_[i]));
+      }
+      skip = 0;
+    }
+    return out;
+  }
+  // Conditions on names and categories, or another order: read those of the matching slices,
+  // order just far enough for the page, copy only the page.
+  std::vector<const Entry*> matches;
+  for (const auto& [lo, hi] : slices) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      const Entry* e = index_[i];
+      if (e->first.repository.find(query.name_contains) == std::string::npos) continue;
+      if (!query.category.empty() && e->second.category != query.category) continue;
+      matches.push_back(e);
+    }
+  }
+  out.total = matches.size();
+  if (query.offset >= matches.size()) return out;
+  const std::size_t end = query.offset + std::min(query.limit, matches.size() - query.offset);
+  const auto end_it = matches.begin() + static_cast<std::ptrdiff_t>(end);
+  std::partial_sort(matches.begin(), end_it, matches.end(),
+                    ListingOrder{query.order, query.descending});
+  for (std::size_t i = query.offset; i < end; ++i) out.items.push_back(summary(*matches[i]));
   return out;
+}
+
+std::optional<RepositorySummary> World::repository(const RepositoryRef& ref) const {
+  std::lock_guard lock(mutex_);
+  const auto it = data_.repositories.find(ref);
+  if (it == data_.repositories.end()) return std::nullopt;
+  return summary(*it);
+}
+
+std::size_t World::repository_count() const {
+  std::lock_guard lock(mutex_);
+  return data_.repositories.size();
 }
 
 std::size_t World::job_count() const {
@@ -437,7 +586,13 @@ SimRepository& World::ensure_repository(const RepositoryRef& ref, std::int64_t n
     data_.organizations.emplace(ref.organization, id);
   }
   auto [it, inserted] = data_.repositories.try_emplace(ref);
-  if (inserted) it->second.created_us = now_us;
+  if (inserted) {
+    it->second.id = data_.next_repository_id++;
+    it->second.created_us = now_us;
+    it->second.updated_us = now_us;
+    const Entry* entry = &*it;
+    index_.insert(std::upper_bound(index_.begin(), index_.end(), entry, by_key), entry);
+  }
   return it->second;
 }
 
@@ -452,12 +607,15 @@ SimJob World::make_job(const RepositoryRef& ref) const {
   return job;
 }
 
-std::vector<std::int64_t> World::append(const RepositoryRef& ref, const std::vector<NewJob>& jobs,
-                                        std::int64_t now_us) {
+std::optional<std::vector<std::int64_t>> World::append(const RepositoryRef& ref,
+                                                       const std::vector<NewJob>& jobs,
+                                                       std::int64_t now_us, SyncTrigger trigger) {
   std::lock_guard lock(mutex_);
+  if (trigger == SyncTrigger::kManual && !data_.repositories.contains(ref)) return std::nullopt;
   SimRepository& repo = ensure_repository(ref, now_us);
   std::vector<std::int64_t> ids;
   for (const NewJob& spec : jobs) {
+    if (trigger == SyncTrigger::kPush) push_tag(repo, spec.tag, now_us);
     SimJob job = make_job(ref);
     job.id = data_.next_job_id++;
     job.created_us = now_us - static_cast<std::int64_t>(std::llround(spec.duration_seconds * 1e6));
@@ -479,9 +637,19 @@ std::vector<std::int64_t> World::append(const RepositoryRef& ref, const std::vec
   return ids;
 }
 
+void World::push(const RepositoryRef& ref, const std::string& tag, std::int64_t now_us) {
+  std::lock_guard lock(mutex_);
+  push_tag(ensure_repository(ref, now_us), tag, now_us);
+}
+
 bool World::remove(const RepositoryRef& ref) {
   std::lock_guard lock(mutex_);
-  return data_.repositories.erase(ref) > 0;
+  const auto it = data_.repositories.find(ref);
+  if (it == data_.repositories.end()) return false;
+  const Entry* entry = &*it;
+  index_.erase(std::lower_bound(index_.begin(), index_.end(), entry, by_key));
+  data_.repositories.erase(it);
+  return true;
 }
 
 void World::churn(std::mt19937_64& rng, std::int64_t now_us) {
@@ -507,6 +675,7 @@ void World::churn(std::mt19937_64& rng, std::int64_t now_us) {
       job.updated_at = now;
       job.status = "waiting";
       job.tag = "sha-" + hex(draw, 7);
+      push_tag(repo, job.tag, now_us);
       const Destination& d =
           repo.destinations[static_cast<std::size_t>(draw.below(std::ssize(repo.destinations)))];
       job.remote_region = d.region;

@@ -60,8 +60,18 @@ struct Destination {
   std::string organization;
 };
 
+// ListReposDetails' `category`; every repository has one, `other` unless a data file says.
+bool is_repository_category(std::string_view text);
+
 struct SimRepository {
+  std::int64_t id = 0;  // in the repository listing; stays when other repositories come and go
   std::int64_t created_us = 0;
+  std::string category = "other";
+  // The listing entry, which only pushes move: the pushed tags (distinct, in push order; their
+  // count is `num_images`) and the time of the last push (or of creation). Sync jobs, manual
+  // ones or status changes, never touch it.
+  std::vector<std::string> tags;
+  std::int64_t updated_us = 0;
   std::vector<SyncRule> rules;
   std::vector<Destination> destinations;  // where its jobs go (rules or manual syncs)
   std::vector<SimJob> jobs;               // ascending by (created_us, id)
@@ -71,6 +81,7 @@ struct WorldData {
   std::map<std::string, std::int64_t> organizations;  // name -> id
   std::map<RepositoryRef, SimRepository> repositories;
   std::int64_t next_job_id = 1;
+  std::int64_t next_repository_id = 500000;
 };
 
 struct GenerationParams {
@@ -86,7 +97,9 @@ class WorldError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Deterministic for a seed (apart from being placed relative to `now_us`).
+// Deterministic for a seed (apart from being placed relative to `now_us`). Both worlds start
+// with each repository's listing as its jobs' pushes left it: their tags, and updated_at at the
+// newest job's creation (the repository's own when it has none).
 WorldData generate_world(const GenerationParams& params, const Identity& identity,
                          std::int64_t now_us);
 // The data-file world; throws WorldError naming the offending element.
@@ -100,12 +113,39 @@ struct JobPage {
   std::size_t total = 0;
 };
 
+// One entry of the repository listing.
 struct RepositorySummary {
+  std::int64_t id = 0;
   std::string organization;
   std::string name;
+  std::string category;
   std::string created_at;
   std::string updated_at;
-  std::vector<std::string> tags;  // distinct, in order of first sync
+  std::vector<std::string> tags;  // distinct, in push order; num_images is their count
+};
+
+// ListReposDetails' `order_column`; without one, by organization, then name.
+enum class RepositoryOrder { kOrganizationThenName, kName, kUpdatedTime, kTagCount };
+
+struct RepositoryQuery {
+  std::string organization_contains;  // fuzzy, as SWR's namespace condition
+  std::string name_contains;
+  std::string category;  // empty: any
+  RepositoryOrder order = RepositoryOrder::kOrganizationThenName;
+  bool descending = false;  // of the order column; ties go by organization, then name
+  std::size_t offset = 0;
+  std::size_t limit = 100;
+};
+
+struct RepositoryPage {
+  std::vector<RepositorySummary> items;
+  std::size_t total = 0;  // repositories under the query's conditions
+};
+
+// Where the jobs appended through the admin endpoint come from.
+enum class SyncTrigger {
+  kPush,    // an automatic sync: each job's tag is pushed first, so the listing moves
+  kManual,  // CreateManualImageSyncRepo: jobs only, the listing stays as it is
 };
 
 // A job appended through the admin endpoint.
@@ -127,23 +167,39 @@ class World {
   Lookup lookup(const RepositoryRef& ref) const;
   std::optional<std::vector<SyncRule>> rules(const RepositoryRef& ref) const;
   std::vector<std::pair<std::string, std::int64_t>> organizations() const;
-  std::vector<RepositorySummary> repositories() const;  // sorted by organization, then name
+  // One page of the listing and the total under the query's conditions. The work grows with the
+  // page and with the names the conditions make it read, never with jobs: only the page's
+  // repositories are copied.
+  RepositoryPage list_repositories(const RepositoryQuery& query) const;
+  std::optional<RepositorySummary> repository(const RepositoryRef& ref) const;
+  std::size_t repository_count() const;
   std::size_t job_count() const;
 
-  // Appends with fresh ids (createdAt = now - duration, updatedAt = now), creating the
+  // Appends with fresh ids (createdAt = now - duration, updatedAt = now). kPush creates the
+  // organization and repository when missing; kManual answers nullopt for a missing repository.
+  std::optional<std::vector<std::int64_t>> append(const RepositoryRef& ref,
+                                                  const std::vector<NewJob>& jobs,
+                                                  std::int64_t now_us,
+                                                  SyncTrigger trigger = SyncTrigger::kPush);
+  // A push that starts no sync job (a repository without auto-sync rules, say); creates the
   // organization and repository when missing.
-  std::vector<std::int64_t> append(const RepositoryRef& ref, const std::vector<NewJob>& jobs,
-                                   std::int64_t now_us);
+  void push(const RepositoryRef& ref, const std::string& tag, std::int64_t now_us);
   bool remove(const RepositoryRef& ref);
-  // One churn period: waiting jobs start, running ones finish, new ones arrive.
+  // One churn period: waiting jobs start, running ones finish (neither moves the listing), new
+  // ones arrive, each with the push of a new tag.
   void churn(std::mt19937_64& rng, std::int64_t now_us);
 
  private:
+  using Entry = std::map<RepositoryRef, SimRepository>::value_type;
+
   SimRepository& ensure_repository(const RepositoryRef& ref, std::int64_t now_us);
   SimJob make_job(const RepositoryRef& ref) const;
+  RepositorySummary summary(const Entry& entry) const;
 
   mutable std::mutex mutex_;
   WorldData data_;
+  // Every repository, by organization and then name: a page of the listing is a slice of it.
+  std::vector<const Entry*> index_;
   Identity identity_;
 };
 

@@ -182,7 +182,9 @@ TEST_CASE("churn: waiting jobs start, running ones finish, new ones arrive") {
   World world(generate_world(p, id, 1700000000000000), id);
   auto count = [&](std::string_view status) {
     std::size_t n = 0;
-    for (const auto& r : world.repositories()) {
+    RepositoryQuery all;
+    all.limit = 1000;
+    for (const auto& r : world.list_repositories(all).items) {
       const auto page = world.page({r.organization, r.name}, 0, 1000, false);
       for (const SimJob& j : page.jobs) n += j.status == status ? 1 : 0;
     }
