@@ -12,6 +12,13 @@ test_packages=(
   clang libclang-rt-14-dev clang-format prometheus prometheus-alertmanager curl jq wrk openssl
 )
 
+# Node.js and npm for tests/sdk (and the chart tests' validator): Debian's nodejs and npm, unless
+# a node and an npm are on PATH already (NodeSource's nodejs, for one, carries its own npm and
+# conflicts with Debian's).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  test_packages+=(nodejs npm)
+fi
+
 packages=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
   packages+=("${test_packages[@]}")
