@@ -161,13 +161,13 @@ RepoQueryParse parse_repo_conditions(const Conditions& values) {
   if (column) {
     if (*column == "name") {
       q.order = RepositoryOrder::kName;
-    } else if (*column == "updated_time") {
+    } else if (*column == "updated_time" || *column == "updated_at") {
       q.order = RepositoryOrder::kUpdatedTime;
     } else if (*column == "tag_count") {
       q.order = RepositoryOrder::kTagCount;
     } else {
-      out.error =
-          "order_column " + quoted(*column) + " must be one of name, updated_time, tag_count";
+      out.error = "order_column " + quoted(*column) +
+                  " must be one of name, updated_time (or updated_at), tag_count";
       return out;
     }
     if (*type == "desc") {

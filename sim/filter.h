@@ -45,7 +45,9 @@ JobQueryParse parse_job_filter(std::string_view text);
 // The repository listing's conditions, which come either in `filter` or as query parameters of
 // the same names: namespace and name (fuzzy), category, limit (1..1000, default 100) with offset
 // (a multiple of limit, default 0), order_column (name, updated_time, tag_count) with order_type
-// (asc, desc). Each of the pairs goes together.
+// (asc, desc). Each of the pairs goes together. The SDK documents `filter`'s order_column as
+// name|updated_time|tag_count but the query parameter's as updated_at: both spellings sort by
+// the last push.
 inline constexpr std::string_view kRepoConditions[] = {
     "namespace", "name", "category", "limit", "offset", "order_column", "order_type"};
 using Conditions = std::map<std::string, std::string, std::less<>>;

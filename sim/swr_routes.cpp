@@ -384,12 +384,28 @@ void handle_sync_repo(SimState& state, const Request& req, Response& res) {
   call.send(200, buffer.GetString());
 }
 
+// ListNamespaces: the organization's name comes in `filter` or, as the SDKs also send it, in a
+// `namespace` query parameter (not both).
 void handle_namespaces(SimState& state, const Request& req, Response& res) {
   state.stats.count(Endpoint::kNamespaces);
   SwrCall call(state, req, res);
-  if (!call.admit({"filter"})) return;
+  if (!call.admit({"filter", "namespace"})) return;
   std::string contains;
-  if (const std::string* filter = call.query("filter")) {
+  const std::string* filter = call.query("filter");
+  if (const std::string* name = call.query("namespace")) {
+    if (filter) {
+      call.client_error(400, kBadRequest,
+                        "query parameter 'namespace' cannot be combined with filter: send the "
+                        "conditions either in filter or as query parameters");
+      return;
+    }
+    if (name->empty()) {
+      call.client_error(400, kBadRequest, "invalid query: 'namespace' is empty");
+      return;
+    }
+    contains = *name;
+  }
+  if (filter) {
     FilterParse f = parse_filter(*filter, {"namespace", "mode"});
     if (f.error.empty()) {
       if (const auto mode = f.values.find("mode");
@@ -479,6 +495,8 @@ void handle_repos(SimState& state, const Request& req, Response& res) {
     field(w, "internal_path", "swr.inner." + path.substr(4));
     field(w, "created_at", r.created_at);
     field(w, "updated_at", r.updated_at);
+    field(w, "logo", "");
+    field(w, "url", "");
     field(w, "domain_name", state.identity.domain_name);
     field(w, "namespace", r.organization);
     put(w, "tags");

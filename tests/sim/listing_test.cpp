@@ -519,9 +519,16 @@ TEST_CASE("ListReposDetails: filter and its own query parameters give the same p
       CHECK(item["total_range"].GetInt64() == std::stoll(range.substr(range.rfind('/') + 1)));
     }
   }
-  // The page's content: the organization's repositories in name order, ids as before.
+  // The page's content: the organization's repositories in name order, ids as before, every
+  // field of the SDK's ShowReposResp model (and the id).
   const auto page = parse_json(s.sim.get("/v2/manage/repos?namespace=team-a", s.token)->body);
   REQUIRE(page.Size() == 5);
+  std::set<std::string> keys;
+  for (const auto& m : page[0].GetObject()) keys.insert(m.name.GetString());
+  CHECK(keys == std::set<std::string>{"id", "name", "category", "description", "size", "is_public",
+                                      "num_images", "num_download", "created_at", "updated_at",
+                                      "logo", "url", "path", "internal_path", "domain_name",
+                                      "namespace", "tags", "status", "total_range"});
   std::vector<std::string> names;
   for (const auto& item : page.GetArray()) {
     CHECK(str(item["namespace"]) == "team-a");
@@ -563,6 +570,9 @@ TEST_CASE("ListReposDetails: order_column and order_type") {
   std::reverse(reversed.begin(), reversed.end());
   CHECK(names(listing("updated_time", "asc")) == pushed);
   CHECK(names(listing("updated_time", "desc")) == reversed);
+  // The SDK documents the query parameter's value as updated_at.
+  CHECK(names(listing("updated_at", "asc")) == pushed);
+  CHECK(names(listing("updated_at", "desc")) == reversed);
   std::vector<std::string> by_name = pushed;
   std::sort(by_name.begin(), by_name.end());
   CHECK(names(listing("name", "asc")) == by_name);
@@ -610,8 +620,9 @@ TEST_CASE("ListReposDetails: each bad query is a 400 in SWR's error body, naming
        "invalid query: order_column and order_type go together: give both or neither"},
       {"order_type=asc",
        "invalid query: order_column and order_type go together: give both or neither"},
-      {"order_column=updated_at&order_type=asc",
-       "invalid query: order_column 'updated_at' must be one of name, updated_time, tag_count"},
+      {"order_column=created_at&order_type=asc",
+       "invalid query: order_column 'created_at' must be one of name, updated_time (or "
+       "updated_at), tag_count"},
       {"order_column=name&order_type=up", "invalid query: order_type 'up' must be asc or desc"},
       {"category=arms",
        "invalid query: category 'arms' must be one of app_server, linux, framework_app, "
@@ -660,5 +671,34 @@ TEST_CASE("ListReposDetails: each bad query is a 400 in SWR's error body, naming
     REQUIRE(doc.IsArray());
     CHECK(str(doc[0]["errorMessage"]).find("'name' cannot be combined with filter") !=
           std::string::npos);
+  }
+}
+
+TEST_CASE("ListNamespaces: namespace in filter or as its own query parameter, not both") {
+  ListingSim s;
+  const auto names = [&](const std::string& query) {
+    const auto res = s.sim.get("/v2/manage/namespaces" + query, s.token);
+    REQUIRE(res->status == 200);
+    std::vector<std::string> out;
+    for (const auto& ns : parse_json(res->body)["namespaces"].GetArray())
+      out.push_back(str(ns["name"]));
+    return out;
+  };
+  CHECK(names("?namespace=team-a") == std::vector<std::string>{"team-a"});
+  CHECK(names("?namespace=a") == std::vector<std::string>{"platform", "team-a"});  // fuzzy
+  CHECK(names("?namespace=a") == names("?filter=namespace%3A%3Aa"));
+  CHECK(names("?namespace=nobody").empty());
+  const std::pair<const char*, const char*> bad[] = {
+      {"?namespace=team-a&filter=mode%3A%3Avisible",
+       "query parameter 'namespace' cannot be combined with filter: send the conditions either in "
+       "filter or as query parameters"},
+      {"?namespace=", "invalid query: 'namespace' is empty"},
+      {"?name=team-a", "unsupported query parameter 'name'"},
+  };
+  for (const auto& [query, message] : bad) {
+    CAPTURE(query);
+    const auto res = s.sim.get(std::string("/v2/manage/namespaces") + query, s.token);
+    CHECK(res->status == 400);
+    CHECK(str(parse_json(res->body)["error_msg"]) == message);
   }
 }
