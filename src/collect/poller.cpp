@@ -385,7 +385,6 @@ CycleReport Poller::run_cycle(const CycleInput& input, std::stop_token stop) {
     if (!read[i]) report.jobs += states_[options_.repositories[i]].jobs;
   }
 
-  repositories_changed_ = false;
   last_skipped_ = report.skipped;
   // Repositories discovered later are read as new ones, but the first pass stays done.
   initial_pass_complete_ =
@@ -409,6 +408,7 @@ std::shared_ptr<Snapshot> Poller::make_snapshot(std::chrono::system_clock::time_
   const bool changed = series_changed_ || repositories_changed_;
   if (changed) ++data_version_;
   series_changed_ = false;
+  repositories_changed_ = false;
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->data_version = data_version_;
   snapshot->repositories.reserve(states_.size());

@@ -359,10 +359,17 @@ TEST_CASE("outage: the API down for several cycles, old data kept, exact again a
     rapidjson::Document stats;
     const std::string body = sim.admin_get("/_sim/stats");
     stats.Parse(body.c_str());
-    CHECK(value(s, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "503"}}) ==
+    // The listing (api repos) meets the outage too, every cycle.
+    CHECK(value(s, "swr_exporter_api_requests_total", {{"api", "sync_job"}, {"code", "503"}}) +
+              value_or(s, "swr_exporter_api_requests_total", {{"api", "repos"}, {"code", "503"}},
+                       0) ==
           static_cast<double>(stats["outage"]["unavailable_answers"].GetUint64()));
     CHECK(stats["outage"]["unavailable_answers"].GetUint64() >= 6u * failed_cycles);
   }
+
+  // The listing failed too: its repositories were read anyway (reason fallback), and said so.
+  CHECK(value_or(s, "swr_exporter_repository_reads_total", {{"reason", "fallback"}}, 0) > 0);
+  CHECK(exporter.process().wait_for_stderr("the repository listing failed", 1s));
 
   // Afterwards: exact, and nothing counted twice, also after more moves of the world.
   s = wait_cycles(exporter, 2);
@@ -577,4 +584,131 @@ TEST_CASE("/metrics under wrk while cycles run and faults fire: no error, then e
   s = wait_cycles(exporter, 2);
   check_exact(sim, s);
   CHECK(promtool_check_metrics(exporter.metrics_text()) == "");
+}
+
+// --- Change-driven polling against swr-sim: pushes move the listing, manual syncs do not. ------
+
+namespace {
+
+double reads(const Samples& s, const std::string& reason) {
+  return value_or(s, "swr_exporter_repository_reads_total", {{"reason", reason}}, 0);
+}
+
+bool has_tag(const Samples& s, const std::string& tag, const std::string& status) {
+  for (const auto& [key, v] : samples_of(s, "swr_sync_latest_job_info")) {
+    if (key.find("tag=\"" + tag + "\"") != std::string::npos &&
+        key.find("status=\"" + status + "\"") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// organization and repository of some repository the exporter polls.
+std::pair<std::string, std::string> some_repository(const Samples& s, std::size_t which) {
+  const auto ups = samples_of(s, "swr_exporter_repository_up");
+  REQUIRE(ups.size() > which);
+  const std::string& key = ups[which].first;
+  auto label = [&](const std::string& name) {
+    const auto at = key.find(name + "=\"") + name.size() + 2;
+    return key.substr(at, key.find('"', at) - at);
+  };
+  return {label("organization"), label("repository")};
+}
+
+std::string jobs_body(const std::pair<std::string, std::string>& repo, const std::string& tag,
+                      const std::string& status, bool manual) {
+  return R"({"organization":")" + repo.first + R"(","repository":")" + repo.second +
+         R"(","manual":)" + (manual ? "true" : "false") + R"(,"jobs":[{"tag":")" + tag +
+         R"(","status":")" + status + R"(","duration_seconds":3}]})";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "change-driven: a push is read next cycle, a manual sync by the sweep, quiet ones skipped") {
+  Sim sim("seed = 7\norganizations = 2\nrepositories = 10\njobs = 5\n");
+  TempDir dir;
+  // 20 repositories swept every 6 s at 300 ms cycles: about one recheck a cycle.
+  Exporter exporter(
+      dir, dir.write("exporter.toml", sim_config_toml(sim,
+                                                      "interval = \"300ms\"\ntimeout = \"2s\"\n"
+                                                      "recheck_interval = \"6s\"\n"
+                                                      "max_requests_per_second = 1000",
+                                                      "")));
+  Samples s = wait_until(
+      exporter,
+      [](const Samples& s) {
+        return value_or(s, "swr_exporter_initial_pass_complete", {}, 0) == 1 &&
+               value_or(s, "swr_up", {}, 0) == 1;
+      },
+      30s, "the first pass");
+  CHECK(reads(s, "new") == 20);
+  s = wait_cycles(exporter, 3);
+  CHECK(value(s, "swr_exporter_repositories_skipped") >= 17);  // 20, less a recheck or two
+  CHECK(reads(s, "changed") == 0);
+  CHECK(value(s, "swr_exporter_oldest_repository_read_age_seconds") < 8);
+  check_exact(sim, s);
+
+  // A push: the listing moves, and the next cycle reads that repository for it.
+  const auto pushed = some_repository(s, 3);
+  sim.admin_post("/_sim/jobs", jobs_body(pushed, "pushed-1", "failed", false));
+  s = wait_until(
+      exporter, [](const Samples& s) { return has_tag(s, "pushed-1", "failed"); }, 10s,
+      "the pushed job on /metrics");
+  CHECK(reads(s, "changed") >= 1);
+
+  // A manual sync: nothing in the listing moves; the sweep finds it within the recheck interval.
+  const double changed_before = reads(s, "changed");
+  const auto manual = some_repository(s, 11);
+  const auto manual_at = std::chrono::steady_clock::now();
+  sim.admin_post("/_sim/jobs", jobs_body(manual, "manual-1", "timeout", true));
+  s = wait_until(
+      exporter, [](const Samples& s) { return has_tag(s, "manual-1", "timeout"); }, 20s,
+      "the manual sync's job on /metrics");
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - manual_at).count();
+  MESSAGE("manual sync on /metrics after " << waited << " s (recheck_interval 6 s)");
+  CHECK(reads(s, "changed") == changed_before);  // not through the listing
+  CHECK(reads(s, "recheck") >= 1);
+  s = wait_cycles(exporter, 2);
+  check_exact(sim, s);
+}
+
+TEST_CASE("a slow first pass is served as it goes: ready early, no repository down meanwhile") {
+  Sim sim("seed = 9\norganizations = 3\nrepositories = 20\njobs = 3\n");
+  TempDir dir;
+  // 60 repositories at 4 requests/s: the first pass takes about 15 s, in two cycles.
+  Exporter exporter(dir, dir.write("exporter.toml",
+                                   sim_config_toml(sim,
+                                                   "interval = \"1s\"\ntimeout = \"2s\"\n"
+                                                   "concurrency = 1\nmax_requests_per_second = 4",
+                                                   "")));
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    http_get(exporter.port(), "/-/ready", {}, &status);
+    if (status == 200) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(status == 200);
+  Samples s = exporter.metrics();
+  const auto read_so_far = samples_of(s, "swr_exporter_repository_up").size();
+  MESSAGE("ready with " << read_so_far << " of 60 repositories read");
+  CHECK(value(s, "swr_exporter_initial_pass_complete") == 0);
+  CHECK(read_so_far > 0);
+  CHECK(read_so_far < 60);
+  CHECK(!samples_of(s, "swr_sync_jobs").empty());
+  for (const auto& up : samples_of(s, "swr_exporter_repository_up")) CHECK(up.second == 1);
+
+  s = wait_until(
+      exporter,
+      [](const Samples& s) {
+        return value_or(s, "swr_exporter_initial_pass_complete", {}, 0) == 1;
+      },
+      60s, "the end of the first pass");
+  CHECK(samples_of(s, "swr_exporter_repository_up").size() == 60);
+  CHECK(reads(s, "new") == 60);
+  s = wait_cycles(exporter, 1);
+  check_exact(sim, s);
 }
