@@ -118,7 +118,7 @@ test(
     });
 
 test(
-    'ListReposDetails through filter: ShowReposResp\'s fields typed, total_range and Content-Range',
+    'ListReposDetails through filter: every ShowReposResp field typed, total_range, Content-Range',
     async () => {
       const fields = modelFields('ShowReposResp');
       const expected = WORLD.repositories.filter((r) => r.organization === 'team-a')
@@ -131,26 +131,11 @@ test(
         assert.equal(page.httpStatusCode, 200);
         assert.equal(page.length, 1);
         assert.equal(page['Content-Range'], `${offset}-1/${expected.length}`);
-        const present = Object.fromEntries(
-            Object.entries(fields).filter(([key]) => Object.hasOwn(page[0], key)));
-        assertNoProblems(modelProblems(page, present, `repos offset ${offset}`));
-        for (const key
-                 of ['name', 'namespace', 'num_images', 'created_at', 'updated_at', 'tags',
-                     'total_range']) {
-          assert.ok(Object.hasOwn(page[0], key), `repos offset ${offset}: no ${key}`);
-        }
+        assertNoProblems(modelProblems(page, fields, `repos offset ${offset}`));
         assert.equal(page[0].total_range, expected.length);
         names.push(page[0].name);
       }
       assert.deepEqual(names.sort(), expected);
-    });
-
-test(
-    'ListReposDetails: every field of the SDK\'s ShowReposResp model',
-    {todo: 'swr-sim leaves out logo and url'}, async () => {
-      const page = await client.listReposDetails(
-          new swr.ListReposDetailsRequest().withFilter('namespace::team-a'));
-      assertNoProblems(modelProblems(page, modelFields('ShowReposResp'), 'repos'));
     });
 
 test(
