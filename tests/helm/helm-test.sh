@@ -634,7 +634,7 @@ check_sharding() {
   local toml
   toml="$(q "$j" '.[] | select(.kind == "ConfigMap" and (.data | has("config.toml"))) | .data["config.toml"]')"
   expect "values-sharded: config.toml renders discovery and the new scrape keys" \
-    grep -qzF $'max_requests_per_second = 2.5\nfull_resync_interval = "6h"' <<<"$toml"
+    grep -qzF $'max_requests_per_second = 2.5\nfull_resync_interval = "6h"\nrecheck_interval = "2h"' <<<"$toml"
   expect "values-sharded: [discovery] with include, exclude, interval, only_with_sync_rules" \
     grep -qzF $'[discovery]\ninclude = "^team-a/(svc|app)-[0-9]+$"\nexclude = "-tmp$"\ninterval = "30m"\nonly_with_sync_rules = true' <<<"$toml"
   expect "values-sharded: a target without repositories has no repositories key" \
@@ -647,7 +647,7 @@ check_sharding() {
   local dtoml
   dtoml="$(q "$work/defaults.json" '.[] | select(.kind == "ConfigMap" and (.data | has("config.toml"))) | .data["config.toml"]')"
   expect "values-defaults: the exporter's defaults (10 requests/s, full resync 1h, discovery 10m, no filters)" \
-    grep -qzF $'max_requests_per_second = 10\nfull_resync_interval = "1h"\n\n[metrics]' <<<"$dtoml"
+    grep -qzF $'max_requests_per_second = 10\nfull_resync_interval = "1h"\nrecheck_interval = "15m"\n\n[metrics]' <<<"$dtoml"
   expect "values-defaults: [discovery] interval 10m, only_with_sync_rules false, no include/exclude" \
     grep -qzF $'[discovery]\ninterval = "10m"\nonly_with_sync_rules = false\n' <<<"$dtoml"
 }

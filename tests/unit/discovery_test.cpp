@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "collect/inventory.h"
 #include "collect/poller.h"
 #include "huaweicloud/discovery_json.h"
 #include "model/shard.h"
@@ -19,8 +20,10 @@ class FakeDiscovery final : public DiscoveryApi {
  public:
   std::map<std::string, std::vector<std::string>> organizations;
   std::set<std::string> without_rules;  // "org/repo"
+  std::set<std::string> failing_listings;
   bool fail_organizations = false;
   int calls = 0;
+  std::map<std::string, int> listed;  // organization -> listing calls
 
   NamesResult list_organizations(std::stop_token) override {
     ++calls;
@@ -31,6 +34,10 @@ class FakeDiscovery final : public DiscoveryApi {
   }
   ListingResult list_repositories(const std::string& organization, std::stop_token) override {
     ++calls;
+    ++listed[organization];
+    if (failing_listings.count(organization)) {
+      return {std::nullopt, {"repos " + organization + " offset 0: HTTP 500"}, 1};
+    }
     std::vector<RepositoryListing> entries;
     for (const std::string& name : organizations[organization]) {
       entries.push_back({name, "2026-01-01T00:00:00Z||", ""});
@@ -195,4 +202,64 @@ TEST_CASE("repositories that leave the list lose their series; new ones gain the
   std::set<std::string> orgs;
   for (const auto& s : poller.snapshot()->durations) orgs.insert(s.label_values[0]);
   CHECK(orgs == std::set<std::string>{"a", "b"});
+}
+
+TEST_CASE("the inventory: one listing a cycle serves both discovery and the change hints") {
+  FakeDiscovery api;
+  api.organizations = {{"team-a", {"app1", "app2"}}, {"platform", {"web"}}};
+  using namespace std::chrono_literals;
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  SUBCASE(
+      "discovered: each organization listed once a cycle, namespaces at the discovery cadence") {
+    Inventory inventory({{}, 10min, true, 2}, api);
+    InventoryCycle c = inventory.next(t0, {});
+    REQUIRE(c.discovery);
+    CHECK(c.discovery->ok);
+    CHECK(c.discovery->repositories.size() == 3);
+    CHECK(api.listed == std::map<std::string, int>{{"platform", 1}, {"team-a", 1}});
+    CHECK(c.listing_requests == 2);
+    CHECK(c.hints.listed());
+    CHECK(c.hints.lookup({"team-a", "app1"}).kind == Hint::Kind::kFingerprint);
+    CHECK(c.hints.lookup({"team-a", "gone"}).kind == Hint::Kind::kUnlisted);
+    const int namespaces_calls = api.calls - 2;
+    c = inventory.next(t0 + 1min, {});
+    CHECK_FALSE(c.discovery);
+    CHECK(api.listed == std::map<std::string, int>{{"platform", 2}, {"team-a", 2}});
+    CHECK(api.calls - 4 == namespaces_calls);  // no namespaces call between discoveries
+    c = inventory.next(t0 + 11min, {});
+    CHECK(c.discovery);
+    CHECK(api.listed == std::map<std::string, int>{{"platform", 3}, {"team-a", 3}});
+  }
+  SUBCASE("named repositories take their hints from the same listing") {
+    DiscoveryOptions options;
+    options.targets = {{"team-a", {"app2"}}};
+    Inventory inventory({options, 10min, true, 4}, api);
+    InventoryCycle c = inventory.next(t0, {});
+    REQUIRE(c.discovery);
+    CHECK(c.discovery->repositories == std::vector<RepositoryRef>{{"team-a", "app2"}});
+    CHECK(api.listed == std::map<std::string, int>{{"team-a", 1}});
+    CHECK(c.hints.lookup({"team-a", "app2"}).kind == Hint::Kind::kFingerprint);
+    c = inventory.next(t0 + 1min, {});
+    CHECK_FALSE(c.discovery);  // static: discovered once
+    CHECK(api.listed == std::map<std::string, int>{{"team-a", 2}});
+  }
+  SUBCASE("without change hints, only discovery lists") {
+    Inventory inventory({{}, 10min, false, 4}, api);
+    inventory.next(t0, {});
+    const int calls = api.calls;
+    const InventoryCycle c = inventory.next(t0 + 1min, {});
+    CHECK(api.calls == calls);
+    CHECK_FALSE(c.hints.listed());
+  }
+  SUBCASE("a failing listing is said, and its repositories get no hint but a failed one") {
+    Inventory inventory({{}, 10min, true, 4}, api);
+    inventory.next(t0, {});
+    api.failing_listings = {"platform"};
+    const InventoryCycle c = inventory.next(t0 + 1min, {});
+    CHECK(c.listing_errors == std::vector<std::string>{"repos platform offset 0: HTTP 500"});
+    const Hint hint = c.hints.lookup({"platform", "web"});
+    CHECK(hint.kind == Hint::Kind::kListingFailed);
+    CHECK(*hint.problem == "repos platform offset 0: HTTP 500");
+    CHECK(c.hints.lookup({"team-a", "app1"}).kind == Hint::Kind::kFingerprint);
+  }
 }

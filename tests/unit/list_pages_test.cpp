@@ -10,6 +10,7 @@
 
 #include "fake_clock.h"
 #include "huaweicloud/authorizer.h"
+#include "huaweicloud/discovery_json.h"
 #include "huaweicloud/rate_limiter.h"
 #include "huaweicloud/swr_client.h"
 #include "model/timestamp.h"
@@ -287,4 +288,67 @@ TEST_CASE("list_pages: stop ends it with the answers that are in") {
   CHECK(pages.answers.size() >= 5);
   CHECK(pages.answers.size() <= 6);  // the two answers of one wait
   CHECK(transport.sent.size() <= 6);
+}
+
+TEST_CASE("the repository listing: change hints per entry, problems said, pages, a name twice") {
+  FakeClock clock;
+  // 500 a page: page 0 ends with "dup", page 1 repeats it, plus a good and a malformed entry.
+  HeldTransport transport([](const HttpRequest& request) {
+    const std::string& filter = request.query.at(0).second;
+    std::string body = "[";
+    auto item = [&](const std::string& name, const std::string& extra) {
+      if (body.size() > 1) body += ",";
+      body += R"({"name":")" + name + R"(","namespace":"team","total_range":503)" + extra + "}";
+    };
+    const std::string good =
+        R"(,"updated_at":"2026-11-30T10:00:00.123456Z","num_images":2,"tags":["v1","v2"])";
+    if (filter.find("offset::0") != std::string::npos) {
+      for (int i = 0; i < 499; ++i) item("app" + std::to_string(i), good);
+      item("dup", good);
+    } else {
+      item("dup", good);
+      item("late", good);
+      item("bad-time", R"(,"updated_at":"yesterday","num_images":1,"tags":[])");
+      item("bad-tags", R"(,"updated_at":"2026-11-30T10:00:00Z","tags":"v1")");
+      item("no-time", R"(,"num_images":1)");
+    }
+    HttpResponse response;
+    response.status = 200;
+    response.body = body + "]";
+    return response;
+  });
+  AkSkClient client(clock, transport);
+  const ListingResult listed = client.swr.list_repositories("team", {});
+  REQUIRE(listed.entries);
+  CHECK(listed.requests == 2);
+  CHECK(listed.entries->size() == 504);  // "dup" once
+  std::map<std::string, RepositoryListing> by_name;
+  for (const auto& e : *listed.entries) by_name[e.name] = e;
+  CHECK(by_name["app7"].problem.empty());
+  CHECK(by_name["app7"].fingerprint == by_name["late"].fingerprint);  // same fields, same hint
+  CHECK(by_name["dup"].problem == "listed more than once");
+  CHECK(by_name["dup"].fingerprint.empty());
+  CHECK(by_name["bad-time"].problem == "`updated_at` \"yesterday\" is not a timestamp");
+  CHECK(by_name["bad-tags"].problem == "`tags` is not an array");
+  CHECK(by_name["no-time"].problem == "no `updated_at`");
+}
+
+TEST_CASE("a listing entry's hint moves with each field a push moves, and only with them") {
+  auto hint = [](const std::string& fields) {
+    const auto parsed = parse_repositories(
+        R"([{"name":"app","namespace":"team","description":"x",)" + fields + "}]", "team");
+    REQUIRE(parsed.entries.size() == 1);
+    return parsed.entries[0].fingerprint;
+  };
+  const std::string base =
+      hint(R"("updated_at":"2026-11-30T10:00:00Z","num_images":2,"tags":["v1","v2"])");
+  CHECK_FALSE(base.empty());
+  CHECK(hint(R"("updated_at":"2026-11-30T10:00:01Z","num_images":2,"tags":["v1","v2"])") != base);
+  CHECK(hint(R"("updated_at":"2026-11-30T10:00:00Z","num_images":3,"tags":["v1","v2"])") != base);
+  CHECK(hint(R"("updated_at":"2026-11-30T10:00:00Z","num_images":2,"tags":["v1","v3"])") != base);
+  CHECK(hint(R"("updated_at":"2026-11-30T10:00:00Z","num_images":2,"tags":["v1v2"])") != base);
+  CHECK(hint(R"("updated_at":"2026-11-30T10:00:00Z","num_images":2,"tags":["v1","v2"],"size":9)") ==
+        base);
+  // An older updated_at is a change too: a listing that goes backwards is read, not trusted.
+  CHECK(hint(R"("updated_at":"2026-11-29T10:00:00Z","num_images":2,"tags":["v1","v2"])") != base);
 }

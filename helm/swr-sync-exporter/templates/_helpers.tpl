@@ -146,6 +146,7 @@ page_size = {{ .Values.scrape.pageSize | int }}
 concurrency = {{ .Values.scrape.concurrency | int }}
 max_requests_per_second = {{ .Values.scrape.maxRequestsPerSecond | toJson }}
 full_resync_interval = {{ .Values.scrape.fullResyncInterval | toJson }}
+recheck_interval = {{ .Values.scrape.recheckInterval | toJson }}
 
 [metrics]
 duration_buckets = {{ .Values.metrics.durationBuckets | toJson }}
