@@ -381,8 +381,10 @@ int main(int argc, char** argv) {
 
   // config -> inventory (discovery, change hints) -> poll -> snapshot -> exposition, per cycle.
   auto run_cycle = [&](Pipeline& p, std::stop_token stop) {
-    swr::collect::InventoryCycle inventory =
-        p.inventory->next(std::chrono::steady_clock::now(), stop);
+    const auto listing_start = std::chrono::steady_clock::now();
+    swr::collect::InventoryCycle inventory = p.inventory->next(listing_start, stop);
+    const double listing_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - listing_start).count();
     if (inventory.discovery) {
       const swr::collect::DiscoveryResult& found = *inventory.discovery;
       p.poller->set_discovery_failed(!found.ok);
@@ -439,6 +441,7 @@ int main(int argc, char** argv) {
                                   {"jobs", std::to_string(report.jobs)},
                                   {"tracked_jobs", std::to_string(p.poller->tracked_jobs())},
                                   {"listing_requests", std::to_string(inventory.listing_requests)},
+                                  {"listing_seconds", std::to_string(listing_seconds)},
                                   {"requests", std::to_string(report.requests)},
                                   {"seconds", std::to_string(report.seconds)},
                                   {"cpu_seconds", std::to_string(cpu_cycle)},
