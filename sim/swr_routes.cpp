@@ -368,8 +368,16 @@ void handle_sync_repo(SimState& state, const Request& req, Response& res) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartArray();
+  // SyncRepo as the SDK models it: the rule, and the account and repository it belongs to.
+  std::int64_t id = 30000;
   for (const SyncRule& rule : *rules) {
     w.StartObject();
+    field(w, "domainID", state.identity.domain_id);
+    field(w, "domainName", state.identity.domain_name);
+    put(w, "id");
+    w.Int64(id++);
+    field(w, "namespace", ref.organization);
+    field(w, "repoName", ref.repository);
     field(w, "remoteRegionId", rule.remote_region);
     field(w, "remoteNamespace", rule.remote_organization);
     put(w, "syncAuto");

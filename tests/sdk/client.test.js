@@ -164,8 +164,7 @@ test(
     });
 
 test(
-    'ListImageAutoSyncReposDetails: every field of the SDK\'s SyncRepo model',
-    {todo: 'swr-sim leaves out domainID, domainName, id, namespace and repoName'}, async () => {
+    'ListImageAutoSyncReposDetails: every field of the SDK\'s SyncRepo model', async () => {
       const rules = await client.listImageAutoSyncReposDetails(
           new swr.ListImageAutoSyncReposDetailsRequest().withNamespace('team-a').withRepository(
               'team$app'));
