@@ -217,6 +217,25 @@ std::vector<Poller::Read> Poller::plan(const CycleInput& input,
         std::min({std::max(due, static_cast<std::size_t>(recheck_credit_)), quiet.size(), room});
     recheck_credit_ = std::max(0.0, recheck_credit_ - static_cast<double>(take));
     for (std::size_t k = 0; k < take; ++k) reads.push_back({quiet[k], ReadReason::kRecheck});
+    // Said when it starts and when it ends, not every cycle.
+    const bool behind = due > take;
+    if (behind != recheck_behind_) {
+      recheck_behind_ = behind;
+      if (behind) {
+        log::warn(
+            "the request budget cannot keep up with the recheck sweep: quiet repositories are "
+            "read later than recheck_interval (raise max_requests_per_second or "
+            "recheck_interval, or shard)",
+            {{"overdue", std::to_string(due - take)},
+             {"rechecks", std::to_string(take)},
+             {"recheck_interval_seconds",
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::seconds>(options_.recheck_interval)
+                      .count())}});
+      } else {
+        log::info("the recheck sweep is within recheck_interval again");
+      }
+    }
   }
   last_plan_ = now;
   report.skipped = repos.size() - reads.size();

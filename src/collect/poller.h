@@ -131,7 +131,8 @@ class Poller {
   bool repositories_changed_ = true;  // since the last snapshot
   bool series_changed_ = false;       // since the last snapshot
   std::array<std::uint64_t, kReadReasonCount> reads_{};
-  double recheck_credit_ = 0;  // rechecks owed by the sweep, carried across cycles
+  double recheck_credit_ = 0;    // rechecks owed by the sweep, carried across cycles
+  bool recheck_behind_ = false;  // the sweep is behind recheck_interval (said once)
   std::optional<std::chrono::system_clock::time_point> last_plan_;
   bool initial_pass_complete_ = false;
   std::size_t last_skipped_ = 0;
