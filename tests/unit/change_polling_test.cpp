@@ -367,3 +367,25 @@ TEST_CASE("exactly once under pushes, manual syncs and status changes, with hint
   CHECK(finals_now == finals_ever);  // the world drops no job here
   CHECK(observed(*s) == finals_ever.size());
 }
+
+TEST_CASE("a reload that changes recheck_interval applies from the next cycle, ledger kept") {
+  World world;
+  const auto all = refs(5);
+  for (const auto& r : all) world.push(r);
+  test::FakeClock clock;
+  PollOptions options = hinted(all, std::chrono::minutes(600));
+  Poller poller(options, world, clock);
+  cycle(poller, world, clock);
+  CHECK(cycle(poller, world, clock).skipped == 5);
+  options.recheck_interval = std::chrono::milliseconds{0};  // "0s": every repository, every cycle
+  REQUIRE(poller.can_take(options));
+  poller.reconfigure(options, world);
+  CycleReport r = poller.run_cycle({});
+  CHECK(reads(r, ReadReason::kRecheck) == 5);
+  CHECK(r.skipped == 0);
+  options.recheck_interval = std::chrono::minutes(600);
+  poller.reconfigure(options, world);
+  CHECK(cycle(poller, world, clock).skipped == 0);  // read without a listing: no hint to match
+  CHECK(cycle(poller, world, clock).skipped == 5);
+  CHECK(observed(*poller.snapshot()) == 5);  // nothing observed twice across the reloads
+}
