@@ -3,6 +3,8 @@
 #   bench/run.sh                  # sizes 100x100 1000x100 10000x100 1000x1000
 #   bench/run.sh 1000x100 ...     # chosen sizes (repositories x jobs per repository)
 # Prints one table row per size; needs a Release build (scripts/build.sh) and wrk.
+# Detection (pushes and manual syncs -> /metrics latency, sync_job requests a cycle at 10
+# requests/s, 10,000 repositories): bench/detect.sh (its header lists the settings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
