@@ -87,7 +87,8 @@ TEST_CASE("a generated world's listing is what its jobs' pushes left, the same f
   const WorldData b = small_world();
   std::set<std::int64_t> ids;
   for (const auto& [ref, repo] : a.repositories) {
-    CAPTURE(ref.repository);
+    const std::string& repository = ref.repository;  // clang 14 captures no binding
+    CAPTURE(repository);
     REQUIRE(!repo.jobs.empty());
     CHECK(repo.tags == distinct_tags(repo.jobs));
     CHECK(repo.updated_us == repo.jobs.back().created_us);  // the newest job's creation
@@ -291,7 +292,7 @@ TEST_CASE("World::list_repositories matches the listing computed from every repo
               CAPTURE(category);
               CAPTURE(static_cast<int>(order));
               CAPTURE(descending);
-              CAPTURE(offset);
+              CAPTURE(q.offset);
               const RepositoryPage page = world.list_repositories(q);
               const auto [expected, total] = expected_page(data, q);
               CHECK(names_of(page) == expected);
@@ -468,7 +469,8 @@ TEST_CASE("POST /_sim/jobs is a push unless manual; POST /_sim/push pushes witho
         {R"({)", "body is not valid JSON"},
     };
     for (const auto& [body, message] : cases) {
-      CAPTURE(body);
+      const char* sent = body;  // clang 14 captures no binding
+      CAPTURE(sent);
       const auto res = s.post("/_sim/push", body);
       CHECK(res->status == 400);
       CHECK(str(parse_json(res->body)["error"]) == message);
@@ -696,7 +698,8 @@ TEST_CASE("ListNamespaces: namespace in filter or as its own query parameter, no
       {"?name=team-a", "unsupported query parameter 'name'"},
   };
   for (const auto& [query, message] : bad) {
-    CAPTURE(query);
+    const char* sent = query;  // clang 14 captures no binding
+    CAPTURE(sent);
     const auto res = s.sim.get(std::string("/v2/manage/namespaces") + query, s.token);
     CHECK(res->status == 400);
     CHECK(str(parse_json(res->body)["error_msg"]) == message);
