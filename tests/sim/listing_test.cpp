@@ -682,8 +682,9 @@ TEST_CASE("ListNamespaces: namespace in filter or as its own query parameter, no
     const auto res = s.sim.get("/v2/manage/namespaces" + query, s.token);
     REQUIRE(res->status == 200);
     std::vector<std::string> out;
-    for (const auto& ns : parse_json(res->body)["namespaces"].GetArray())
-      out.push_back(str(ns["name"]));
+    // The document outlives the loop: a range over a temporary's member would not.
+    const rapidjson::Document doc = parse_json(res->body);
+    for (const auto& ns : doc["namespaces"].GetArray()) out.push_back(str(ns["name"]));
     return out;
   };
   CHECK(names("?namespace=team-a") == std::vector<std::string>{"team-a"});
