@@ -4,6 +4,7 @@
 # `helm-test.sh chart-files` compares with the originals.
 #   config/prometheus/*.yml (rule files: those with a top-level `groups:`) -> rules/
 #   dashboards/*.json                                                       -> dashboards/
+#   LICENSE (when the repository has one)                                   -> LICENSE
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 chart="$repo/helm/swr-sync-exporter"
@@ -16,4 +17,5 @@ done
 for f in "$repo"/dashboards/*.json; do
   [[ -f "$f" ]] && cp "$f" "$chart/dashboards/"
 done
+if [[ -f "$repo/LICENSE" ]]; then cp "$repo/LICENSE" "$chart/LICENSE"; fi
 ls "$chart/rules" "$chart/dashboards"
