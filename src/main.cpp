@@ -31,6 +31,7 @@
 #include "metrics/exposition.h"
 #include "metrics/process_metrics.h"
 #include "model/clock.h"
+#include "model/metric_families.h"
 #include "web/live_web_config.h"
 #include "web/web_server.h"
 
@@ -369,6 +370,8 @@ int main(int argc, char** argv) {
     }
     return families;
   });
+  // [metrics] enabled/disabled: what a reload changes applies from the next render.
+  cache.select(swr::MetricFamilySelection::without(config.metrics.disabled_families));
 
   swr::log::info("starting", {{"version", version},
                               {"revision", revision},
@@ -530,6 +533,8 @@ int main(int argc, char** argv) {
         std::unique_lock lock(reload_mutex);
         if (pending) {
           current = make_pipeline(*pending, observer, clock, std::move(current), false);
+          cache.select(
+              swr::MetricFamilySelection::without(current->config.metrics.disabled_families));
           shard = current->config.sharding.shard;
           total_shards = current->config.sharding.total_shards;
           pending.reset();

@@ -62,6 +62,9 @@ struct Metrics {
   std::vector<double> duration_buckets{1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200};
   // Subset of organization, repository, target_region, target_organization, status.
   std::vector<std::string> duration_labels{"organization", "target_region", "status"};
+  // The families not served, resolved from `enabled` or `disabled` (globs expanded), in the order
+  // of kMetricFamilies (model/metric_families.h). Empty: every family.
+  std::vector<std::string> disabled_families;
 };
 
 struct Target {

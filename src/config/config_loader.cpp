@@ -15,6 +15,7 @@
 #include "config/endpoint.h"
 #include "config/files.h"
 #include "config/secrets.h"
+#include "model/metric_families.h"
 
 #if !TOML_EXCEPTIONS
 #error "the loader reports toml++ parse errors through toml::parse_error exceptions"
@@ -43,7 +44,7 @@ const Keys kScrapeKeys{"interval",
                        "max_requests_per_second",
                        "full_resync_interval",
                        "recheck_interval"};
-const Keys kMetricsKeys{"duration_buckets", "duration_labels"};
+const Keys kMetricsKeys{"duration_buckets", "duration_labels", "enabled", "disabled"};
 const Keys kTargetKeys{"organization", "repositories"};
 const Keys kDiscoveryKeys{"include", "exclude", "interval", "only_with_sync_rules"};
 const Keys kShardingKeys{"shard", "total_shards"};
@@ -597,7 +598,107 @@ class Loader {
             array_at(table, "duration_labels", "metrics.duration_labels", "strings")) {
       metrics.duration_labels = load_labels(*labels);
     }
+    metrics.disabled_families = load_family_selection(table);
     return metrics;
+  }
+
+  // `enabled` serves only the families it matches (and the always-on ones), `disabled` all but
+  // those it matches; the result is the families not served.
+  std::vector<std::string> load_family_selection(const toml::table* table) const {
+    const toml::node* enabled = find(table, "enabled");
+    const toml::node* disabled = find(table, "disabled");
+    if (enabled != nullptr && disabled != nullptr) {
+      const bool disabled_second = disabled->source().begin > enabled->source().begin;
+      fail(disabled_second ? *disabled : *enabled,
+           "metrics.enabled and metrics.disabled are both set: keep one (enabled serves only the "
+           "families it lists, disabled serves all but those)");
+    }
+    if (enabled == nullptr && disabled == nullptr) return {};
+    const bool allow = enabled != nullptr;
+    const std::string_view key = allow ? "enabled" : "disabled";
+    const toml::array* array =
+        array_at(table, key, join_path("metrics", key), "metric family names");
+    if (allow && array->empty()) {
+      fail(*enabled,
+           "metrics.enabled is empty: list the families to serve, or leave it out to serve "
+           "every family");
+    }
+    std::vector<bool> matched(kMetricFamilies.size(), false);
+    std::vector<std::string_view> seen;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string path = "metrics." + std::string(key) + "[" + std::to_string(i) + "]";
+      if (!element.is_string()) {
+        fail(element, path + " must be a metric family name, not " + type_name(element));
+      }
+      const std::string& pattern = element.as_string()->get();
+      if (std::find(seen.begin(), seen.end(), pattern) != seen.end()) {
+        fail(element, path + " " + quoted(pattern) + " is listed twice: keep one");
+      }
+      seen.push_back(pattern);
+      match_families(element, path, pattern, allow, matched);
+    }
+    std::vector<std::string> off;
+    for (std::size_t f = 0; f < kMetricFamilies.size(); ++f) {
+      const bool served = allow ? matched[f] : !matched[f];
+      if (kMetricFamilies[f].always_on || served) continue;
+      off.emplace_back(kMetricFamilies[f].name);
+    }
+    return off;
+  }
+
+  // Marks the families `pattern` (a name or a `*` glob) matches; fails when it matches none, or,
+  // in `disabled`, none that can be turned off.
+  void match_families(const toml::node& element, const std::string& path,
+                      const std::string& pattern, bool allow, std::vector<bool>& matched) const {
+    constexpr std::string_view kAlwaysOn =
+        "is always served: swr_up, swr_exporter_last_cycle_timestamp_seconds, "
+        "swr_exporter_last_success_timestamp_seconds and swr_exporter_initial_pass_complete "
+        "tell a broken exporter from a quiet one, and cannot be turned off";
+    bool any = false;
+    bool always_on = false;
+    for (std::size_t f = 0; f < kMetricFamilies.size(); ++f) {
+      if (!glob_match(pattern, kMetricFamilies[f].name)) continue;
+      if (!allow && kMetricFamilies[f].always_on) {
+        always_on = true;
+        continue;
+      }
+      matched[f] = true;
+      any = true;
+    }
+    if (any) return;
+    const std::string head = path + " " + quoted(pattern);
+    const bool glob = pattern.find('*') != std::string::npos;
+    if (always_on) {
+      fail(element, head + (glob ? " matches only families that are always served (swr_up, "
+                                   "swr_exporter_last_cycle_timestamp_seconds, "
+                                   "swr_exporter_last_success_timestamp_seconds, "
+                                   "swr_exporter_initial_pass_complete)"
+                                 : " " + std::string(kAlwaysOn)));
+    }
+    if (glob) {
+      fail(element, head +
+                        " matches no metric family: the families start with swr_sync_, "
+                        "swr_exporter_, swr_up or process_ (docs/metrics.md lists them)");
+    }
+    // A histogram's sample name for the histogram.
+    for (const std::string_view suffix : {"_bucket", "_count", "_sum"}) {
+      if (!pattern.ends_with(suffix)) continue;
+      const std::string family = pattern.substr(0, pattern.size() - suffix.size());
+      if (metric_family_index(family)) {
+        fail(element, head + " is a sample of the histogram " + family +
+                          "; name the family: did you mean `" + family + "`?");
+      }
+    }
+    std::vector<std::string_view> names;
+    for (const MetricFamilyName& family : kMetricFamilies) names.push_back(family.name);
+    std::string message = head + " is not a metric family";
+    if (const auto suggestion = detail::closest_match(pattern, names)) {
+      message += "; did you mean `" + *suggestion + "`?";
+    } else {
+      message += ": docs/metrics.md lists them, and `*` matches any run of characters";
+    }
+    fail(element, message);
   }
 
   std::vector<double> load_buckets(const toml::node& node, const toml::array& array) const {
@@ -811,6 +912,14 @@ class Loader {
 };
 
 }  // namespace
+
+std::vector<std::string> known_keys() {
+  std::vector<std::string> keys;
+  for (const Section& section : kSections) {
+    for (const std::string_view key : *section.keys) keys.push_back(join_path(section.name, key));
+  }
+  return keys;
+}
 
 LoadResult load_config_text(std::string_view text, const std::string& path, const EnvLookup& env) {
   LoadResult result;

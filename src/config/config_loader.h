@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "config/config.h"
 
@@ -34,6 +35,10 @@ struct LoadResult {
 LoadResult load_config_file(const std::string& path, const EnvLookup& env);
 // For tests and fuzzing: the text as if read from `path`.
 LoadResult load_config_text(std::string_view text, const std::string& path, const EnvLookup& env);
+
+// Every key the loader accepts, as "section.key" (the keys of [[targets]] as "targets.key"), in
+// the order of the reference: what config/example.toml must show.
+std::vector<std::string> known_keys();
 
 // Parses "500ms", "30s", "5m", "1h" (and combinations like "1m30s"). Nothing for bad input.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);

@@ -67,20 +67,31 @@ ExpositionCache::ExpositionCache(LiveFamilies live, std::chrono::milliseconds li
   cycle_ = std::move(empty);
 }
 
+void ExpositionCache::select(const MetricFamilySelection& families) {
+  std::lock_guard lock(mutex_);
+  families_ = families;
+  ++generation_;
+}
+
 void ExpositionCache::publish(const collect::Snapshot& snapshot) {
   std::shared_ptr<const CyclePart> last;
+  MetricFamilySelection families;
   {
     std::lock_guard lock(mutex_);
     last = cycle_;
+    families = families_;
   }
   auto part = std::make_shared<CyclePart>();
   part->data_version = snapshot.data_version;
+  part->families = families;
   part->repositories =
-      snapshot.data_version != 0 && last->data_version == snapshot.data_version
+      snapshot.data_version != 0 && last->data_version == snapshot.data_version &&
+              last->families == families
           ? last->repositories
-          : std::make_shared<const GzipMember>(
-                gzip_member([&](const TextSink& sink) { write_repository_text(snapshot, sink); }));
-  part->gauges = gzip_member([&](const TextSink& sink) { write_cycle_text(snapshot, sink); });
+          : std::make_shared<const GzipMember>(gzip_member(
+                [&](const TextSink& sink) { write_repository_text(snapshot, sink, families); }));
+  part->gauges =
+      gzip_member([&](const TextSink& sink) { write_cycle_text(snapshot, sink, families); });
   std::lock_guard lock(mutex_);
   cycle_ = std::move(part);
   ++generation_;
@@ -108,13 +119,21 @@ Rendered ExpositionCache::current() const {
 
 Rendered ExpositionCache::rebuild() const {
   std::shared_ptr<const CyclePart> cycle;
+  MetricFamilySelection families;
   std::uint64_t generation;
   {
     std::lock_guard lock(mutex_);
     cycle = cycle_;
+    families = families_;
     generation = generation_;
   }
-  auto live = std::make_shared<const std::string>(render_text(live_()));
+  std::vector<prometheus::MetricFamily> live_families = live_();
+  if (!families.all_on()) {
+    std::erase_if(live_families, [&](const prometheus::MetricFamily& family) {
+      return !families.on(family.name);
+    });
+  }
+  auto live = std::make_shared<const std::string>(render_text(live_families));
   auto live_gzip = std::make_shared<const std::string>(gzip(*live));
   Rendered out{std::move(cycle), std::move(live), std::move(live_gzip)};
   std::lock_guard lock(mutex_);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "collect/snapshot.h"
+#include "model/metric_families.h"
 
 namespace swr::metrics {
 
@@ -36,6 +37,7 @@ struct CyclePart {
   std::shared_ptr<const GzipMember> repositories;
   GzipMember gauges;
   std::uint64_t data_version = 0;
+  MetricFamilySelection families;  // what `repositories` was rendered with
 };
 
 struct Rendered {
@@ -61,7 +63,10 @@ class ExpositionCache {
   explicit ExpositionCache(LiveFamilies live,
                            std::chrono::milliseconds live_max_age = std::chrono::seconds(1));
 
-  // Renders the snapshot's repository series only when its data_version is new.
+  // The families served from now on: the live part drops the others before it is rendered, and
+  // the next publish renders only these (the published cycle keeps its families until then).
+  void select(const MetricFamilySelection& families);
+  // Renders the snapshot's repository series only when its data_version or the selection is new.
   void publish(const collect::Snapshot& snapshot);
   Rendered current() const;
 
@@ -72,7 +77,8 @@ class ExpositionCache {
   std::chrono::milliseconds live_max_age_;
   mutable std::mutex mutex_;  // guards the fields below; held only to copy pointers
   std::shared_ptr<const CyclePart> cycle_;
-  std::uint64_t generation_ = 0;  // bumped by publish
+  MetricFamilySelection families_;
+  std::uint64_t generation_ = 0;  // bumped by publish and select
   mutable Rendered cached_;
   mutable std::uint64_t cached_generation_ = ~std::uint64_t{0};
   mutable std::chrono::steady_clock::time_point cached_at_{};

@@ -95,8 +95,7 @@ void each_destination(const Snapshot& s, F&& f) {
   }
 }
 
-void sync_jobs(const Snapshot& s, Writer& w) {
-  constexpr std::string_view name = "swr_sync_jobs";
+void sync_jobs(const Snapshot& s, Writer& w, std::string_view name) {
   family_header(w.out(), name, "Sync jobs the SWR API lists now, by destination and status",
                 "gauge", true);
   std::string prefix;
@@ -119,8 +118,7 @@ void sync_jobs(const Snapshot& s, Writer& w) {
   });
 }
 
-void durations(const Snapshot& s, Writer& w) {
-  constexpr std::string_view name = "swr_sync_job_duration_seconds";
+void durations(const Snapshot& s, Writer& w, std::string_view name) {
   family_header(w.out(), name,
                 "updatedAt - createdAt of sync jobs in a final status, each job observed once "
                 "when first seen final",
@@ -168,8 +166,7 @@ void durations(const Snapshot& s, Writer& w) {
   }
 }
 
-void last_finished(const Snapshot& s, Writer& w) {
-  constexpr std::string_view name = "swr_sync_last_finished_timestamp_seconds";
+void last_finished(const Snapshot& s, Writer& w, std::string_view name) {
   family_header(w.out(), name, "updatedAt of the newest sync job that ended in this status",
                 "gauge", true);
   std::string prefix;
@@ -190,8 +187,7 @@ void last_finished(const Snapshot& s, Writer& w) {
   });
 }
 
-void oldest_pending(const Snapshot& s, Writer& w) {
-  constexpr std::string_view name = "swr_sync_oldest_pending_job_created_timestamp_seconds";
+void oldest_pending(const Snapshot& s, Writer& w, std::string_view name) {
   family_header(w.out(), name, "createdAt of the oldest sync job still waiting or running", "gauge",
                 true);
   std::string prefix;
@@ -205,8 +201,7 @@ void oldest_pending(const Snapshot& s, Writer& w) {
   });
 }
 
-void latest_job(const Snapshot& s, Writer& w) {
-  constexpr std::string_view name = "swr_sync_latest_job_info";
+void latest_job(const Snapshot& s, Writer& w, std::string_view name) {
   family_header(w.out(), name, "The newest sync job of each destination, value 1", "gauge", true);
   std::string prefix;
   each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
@@ -221,8 +216,7 @@ void latest_job(const Snapshot& s, Writer& w) {
   });
 }
 
-void repository_up(const Snapshot& s, Writer& w) {
-  constexpr std::string_view name = "swr_exporter_repository_up";
+void repository_up(const Snapshot& s, Writer& w, std::string_view name) {
   family_header(w.out(), name, "1 if the last fetch of this repository's sync jobs succeeded",
                 "gauge", true);
   for (const RepositoryState& repo : s.repositories) {
@@ -235,8 +229,23 @@ void repository_up(const Snapshot& s, Writer& w) {
   }
 }
 
-void cycle_gauge(Writer& w, std::string_view name, std::string_view help, bool present,
-                 double value) {
+// The series of every repository, in the order they are written.
+struct RepositoryFamily {
+  std::string_view name;
+  void (*write)(const Snapshot&, Writer&, std::string_view name);
+};
+constexpr RepositoryFamily kRepositoryFamilies[] = {
+    {"swr_sync_jobs", sync_jobs},
+    {"swr_sync_job_duration_seconds", durations},
+    {"swr_sync_last_finished_timestamp_seconds", last_finished},
+    {"swr_sync_oldest_pending_job_created_timestamp_seconds", oldest_pending},
+    {"swr_sync_latest_job_info", latest_job},
+    {"swr_exporter_repository_up", repository_up},
+};
+
+void cycle_gauge(Writer& w, const MetricFamilySelection& families, std::string_view name,
+                 std::string_view help, bool present, double value) {
+  if (!families.on(name)) return;
   family_header(w.out(), name, help, "gauge", false);
   if (!present) return;
   w.out() += name;
@@ -246,40 +255,37 @@ void cycle_gauge(Writer& w, std::string_view name, std::string_view help, bool p
 }  // namespace
 
 void write_snapshot_text(const collect::Snapshot& s, const TextSink& sink,
-                         std::size_t chunk_bytes) {
-  write_repository_text(s, sink, chunk_bytes);
-  write_cycle_text(s, sink);
+                         const MetricFamilySelection& families, std::size_t chunk_bytes) {
+  write_repository_text(s, sink, families, chunk_bytes);
+  write_cycle_text(s, sink, families);
 }
 
 void write_repository_text(const collect::Snapshot& s, const TextSink& sink,
-                           std::size_t chunk_bytes) {
+                           const MetricFamilySelection& families, std::size_t chunk_bytes) {
   Writer w(sink, chunk_bytes);
-  sync_jobs(s, w);
-  durations(s, w);
-  last_finished(s, w);
-  oldest_pending(s, w);
-  latest_job(s, w);
-  repository_up(s, w);
+  for (const RepositoryFamily& family : kRepositoryFamilies) {
+    if (families.on(family.name)) family.write(s, w, family.name);
+  }
   w.flush();
 }
 
-void write_cycle_text(const collect::Snapshot& s, const TextSink& sink) {
+void write_cycle_text(const collect::Snapshot& s, const TextSink& sink,
+                      const MetricFamilySelection& families) {
   Writer w(sink, 64 * 1024);
-  cycle_gauge(w, "swr_up", "1 if the last poll cycle fetched every repository, else 0", true,
-              s.cycle_done && s.up ? 1 : 0);
-  cycle_gauge(w, "swr_exporter_cycle_duration_seconds", "Length of the last poll cycle",
+  cycle_gauge(w, families, "swr_up", "1 if the last poll cycle fetched every repository, else 0",
+              true, s.cycle_done && s.up ? 1 : 0);
+  cycle_gauge(w, families, "swr_exporter_cycle_duration_seconds", "Length of the last poll cycle",
               s.cycle_done, s.cycle_duration_seconds);
-  cycle_gauge(w, "swr_exporter_last_cycle_timestamp_seconds", "End of the last poll cycle",
-              s.cycle_done, s.last_cycle_end);
-  cycle_gauge(w, "swr_exporter_last_success_timestamp_seconds",
+  cycle_gauge(w, families, "swr_exporter_last_cycle_timestamp_seconds",
+              "End of the last poll cycle", s.cycle_done, s.last_cycle_end);
+  cycle_gauge(w, families, "swr_exporter_last_success_timestamp_seconds",
               "End of the last poll cycle that fetched every repository",
               s.last_success_end.has_value(), s.last_success_end.value_or(0));
-  cycle_gauge(w, "swr_exporter_initial_pass_complete",
+  cycle_gauge(w, families, "swr_exporter_initial_pass_complete",
               "1 once every repository has been read at least once, else 0 (the first pass is "
               "still going: the repositories not read yet have no series)",
               true, s.initial_pass_complete ? 1 : 0);
-  {
-    constexpr std::string_view name = "swr_exporter_repository_reads_total";
+  if (constexpr std::string_view name = "swr_exporter_repository_reads_total"; families.on(name)) {
     family_header(w.out(), name,
                   "Sync-job reads of a repository, by why the cycle read it: new, changed "
                   "(its listing entry moved), pending (waiting or running jobs), retry (the last "
@@ -293,18 +299,20 @@ void write_cycle_text(const collect::Snapshot& s, const TextSink& sink) {
       value_line(w.out(), static_cast<double>(s.reads[r]));
     }
   }
-  cycle_gauge(w, "swr_exporter_repositories_skipped",
+  cycle_gauge(w, families, "swr_exporter_repositories_skipped",
               "Repositories the last cycle did not need to read: nothing can have changed", true,
               static_cast<double>(s.repositories_skipped));
-  cycle_gauge(w, "swr_exporter_oldest_repository_read_age_seconds",
+  cycle_gauge(w, families, "swr_exporter_oldest_repository_read_age_seconds",
               "Seconds since the stalest repository was last read (or, never read, first known)",
               s.oldest_read_age_seconds.has_value(), s.oldest_read_age_seconds.value_or(0));
   w.flush();
 }
 
-std::string snapshot_text(const collect::Snapshot& snapshot) {
+std::string snapshot_text(const collect::Snapshot& snapshot,
+                          const MetricFamilySelection& families) {
   std::string text;
-  write_snapshot_text(snapshot, [&](std::string_view piece) { text += piece; });
+  write_snapshot_text(
+      snapshot, [&](std::string_view piece) { text += piece; }, families);
   return text;
 }
 

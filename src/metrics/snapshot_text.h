@@ -9,20 +9,26 @@
 #include <string_view>
 
 #include "collect/snapshot.h"
+#include "model/metric_families.h"
 
 namespace swr::metrics {
 
 // Receives the text in order, in pieces of about the chunk size.
 using TextSink = std::function<void(std::string_view)>;
 
+// A family `families` turns off is not written, nor walked: it costs nothing.
 void write_snapshot_text(const collect::Snapshot& snapshot, const TextSink& sink,
+                         const MetricFamilySelection& families = {},
                          std::size_t chunk_bytes = 64 * 1024);
 // The two halves of it: the series of every repository, which only change with
-// Snapshot::data_version, and the four gauges of the cycle itself.
+// Snapshot::data_version, and the gauges of the cycle itself.
 void write_repository_text(const collect::Snapshot& snapshot, const TextSink& sink,
+                           const MetricFamilySelection& families = {},
                            std::size_t chunk_bytes = 64 * 1024);
-void write_cycle_text(const collect::Snapshot& snapshot, const TextSink& sink);
+void write_cycle_text(const collect::Snapshot& snapshot, const TextSink& sink,
+                      const MetricFamilySelection& families = {});
 // All of it in one string (tests, --once).
-std::string snapshot_text(const collect::Snapshot& snapshot);
+std::string snapshot_text(const collect::Snapshot& snapshot,
+                          const MetricFamilySelection& families = {});
 
 }  // namespace swr::metrics

@@ -3,6 +3,7 @@
 
 #include "config/config_loader.h"
 #include "fuzz_check.h"
+#include "model/metric_families.h"
 
 namespace {
 
@@ -42,6 +43,15 @@ void check(const swr::config::LoadResult& result, std::string_view text) {
   FUZZ_CHECK(!config.metrics.duration_buckets.empty());
   for (std::size_t i = 1; i < config.metrics.duration_buckets.size(); ++i) {
     FUZZ_CHECK(config.metrics.duration_buckets[i - 1] < config.metrics.duration_buckets[i]);
+  }
+  // The families turned off are known ones that can be, each once, in the catalogue's order.
+  std::size_t previous = 0;
+  for (std::size_t i = 0; i < config.metrics.disabled_families.size(); ++i) {
+    const auto index = swr::metric_family_index(config.metrics.disabled_families[i]);
+    FUZZ_CHECK(index.has_value());
+    FUZZ_CHECK(!swr::kMetricFamilies[*index].always_on);
+    FUZZ_CHECK(i == 0 || *index > previous);
+    previous = *index;
   }
   // No targets means every organization, a target without repositories every repository of its
   // organization (discovery); a named organization or repository is never empty.

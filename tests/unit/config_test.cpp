@@ -2,11 +2,17 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "config/config_loader.h"
+#include "model/metric_families.h"
 
 namespace swr::config {
 namespace {
@@ -749,9 +755,6 @@ TEST_CASE("method = \"metadata\"") {
         std::string::npos);
 }
 
-}  // namespace
-}  // namespace swr::config
-
 TEST_CASE("scrape.max_requests_per_second and scrape.full_resync_interval") {
   const std::string head =
       "[huaweicloud]\nregion = \"cn-north-4\"\n[auth]\naccess_key = \"AK\"\nsecret_key = \"SK\"\n"
@@ -809,3 +812,222 @@ TEST_CASE("scrape.recheck_interval: default 15m, 0s for every cycle, never under
   CHECK(number.error->message ==
         "scrape.recheck_interval must be a duration string like \"30s\", not an integer");
 }
+
+// --- [metrics] enabled and disabled ------------------------------------------------------------
+
+namespace {
+
+std::vector<std::string> disabled_by(const std::string& metrics_toml) {
+  return swr::config::load_config_text(
+             std::string(
+                 "[huaweicloud]\nregion = \"cn-north-4\"\n[auth]\naccess_key = \"AK\"\nsecret_key "
+                 "= \"SK\"\n[metrics]\n") +
+                 metrics_toml,
+             "t.toml", [](const std::string&) -> std::optional<std::string> { return {}; })
+      .config.value()
+      .metrics.disabled_families;
+}
+
+std::string metrics_error(const std::string& metrics_toml) {
+  const auto result = swr::config::load_config_text(
+      std::string("[huaweicloud]\nregion = \"cn-north-4\"\n[auth]\naccess_key = \"AK\"\nsecret_key "
+                  "= \"SK\"\n[metrics]\n") +
+          metrics_toml,
+      "t.toml", [](const std::string&) -> std::optional<std::string> { return {}; });
+  REQUIRE_FALSE(result.config.has_value());
+  return result.error.value().to_string();
+}
+
+}  // namespace
+
+TEST_CASE("metrics.disabled: names and globs; the health gauges stay") {
+  CHECK(disabled_by("").empty());
+  CHECK(disabled_by("disabled = []\n").empty());
+  CHECK(disabled_by("disabled = [\"swr_sync_latest_job_info\"]\n") ==
+        std::vector<std::string>{"swr_sync_latest_job_info"});
+  // In the catalogue's order, whatever the order written.
+  CHECK(disabled_by("disabled = [\"process_open_fds\", \"swr_sync_jobs\"]\n") ==
+        std::vector<std::string>{"swr_sync_jobs", "process_open_fds"});
+  CHECK(disabled_by("disabled = [\"process_*\"]\n") ==
+        std::vector<std::string>{"process_cpu_seconds_total", "process_open_fds", "process_max_fds",
+                                 "process_virtual_memory_bytes", "process_resident_memory_bytes",
+                                 "process_start_time_seconds"});
+  // A glob that also matches always-on families takes only the others.
+  const auto exporter = disabled_by("disabled = [\"swr_exporter_*_seconds\"]\n");
+  CHECK(exporter ==
+        std::vector<std::string>{"swr_exporter_cycle_duration_seconds",
+                                 "swr_exporter_oldest_repository_read_age_seconds",
+                                 "swr_exporter_api_request_duration_seconds",
+                                 "swr_exporter_token_expiry_timestamp_seconds",
+                                 "swr_exporter_config_last_reload_success_timestamp_seconds"});
+  const auto everything = disabled_by("disabled = [\"*\"]\n");
+  CHECK(std::find(everything.begin(), everything.end(), "swr_up") == everything.end());
+  CHECK(everything.size() + 4 == kMetricFamilies.size());
+}
+
+TEST_CASE("metrics.enabled: everything else off but the health gauges") {
+  const auto off = disabled_by("enabled = [\"swr_sync_*\", \"swr_exporter_repository_up\"]\n");
+  for (const MetricFamilyName& family : kMetricFamilies) {
+    CAPTURE(family.name);
+    const bool listed = family.name.starts_with("swr_sync_") ||
+                        family.name == "swr_exporter_repository_up" || family.always_on;
+    CHECK((std::find(off.begin(), off.end(), family.name) == off.end()) == listed);
+  }
+  // Naming an always-on family in enabled is no error: it is served anyway.
+  CHECK(disabled_by("enabled = [\"swr_up\", \"swr_sync_jobs\"]\n").size() ==
+        kMetricFamilies.size() - 5);
+}
+
+TEST_CASE("metrics.enabled and metrics.disabled: mistakes, at the value") {
+  const std::pair<std::string, std::string> cases[] = {
+      {"enabled = [\"swr_sync_jobs\"]\ndisabled = [\"process_*\"]\n",
+       "t.toml:8:12: metrics.enabled and metrics.disabled are both set: keep one (enabled serves "
+       "only the families it lists, disabled serves all but those)"},
+      {"disabled = [\"swr_sync_job\"]\n",
+       "t.toml:7:13: metrics.disabled[0] \"swr_sync_job\" is not a metric family; did you mean "
+       "`swr_sync_jobs`?"},
+      {"enabled = [\"swr_sync_jobs\", \"swr_sync_latest_jobs_info\"]\n",
+       "t.toml:7:29: metrics.enabled[1] \"swr_sync_latest_jobs_info\" is not a metric family; did "
+       "you mean `swr_sync_latest_job_info`?"},
+      {"disabled = [\"node_cpu_seconds_total\"]\n",
+       "t.toml:7:13: metrics.disabled[0] \"node_cpu_seconds_total\" is not a metric family: "
+       "docs/metrics.md lists them, and `*` matches any run of characters"},
+      {"disabled = [\"swr_sync_job_duration_seconds_bucket\"]\n",
+       "t.toml:7:13: metrics.disabled[0] \"swr_sync_job_duration_seconds_bucket\" is a sample of "
+       "the histogram swr_sync_job_duration_seconds; name the family: did you mean "
+       "`swr_sync_job_duration_seconds`?"},
+      {"disabled = [\"go_*\"]\n",
+       "t.toml:7:13: metrics.disabled[0] \"go_*\" matches no metric family: the families start "
+       "with swr_sync_, swr_exporter_, swr_up or process_ (docs/metrics.md lists them)"},
+      {"enabled = [\"swr_sync_*\", \"swr_synk_*\"]\n",
+       "t.toml:7:26: metrics.enabled[1] \"swr_synk_*\" matches no metric family"},
+      {"disabled = [\"swr_up\"]\n",
+       "t.toml:7:13: metrics.disabled[0] \"swr_up\" is always served: swr_up, "
+       "swr_exporter_last_cycle_timestamp_seconds, swr_exporter_last_success_timestamp_seconds "
+       "and swr_exporter_initial_pass_complete tell a broken exporter from a quiet one, and "
+       "cannot be turned off"},
+      {"disabled = [\"swr_exporter_last_*\"]\n",
+       "t.toml:7:13: metrics.disabled[0] \"swr_exporter_last_*\" matches only families that are "
+       "always served"},
+      {"disabled = [\"process_*\", \"process_*\"]\n",
+       "t.toml:7:26: metrics.disabled[1] \"process_*\" is listed twice: keep one"},
+      {"enabled = []\n",
+       "t.toml:7:11: metrics.enabled is empty: list the families to serve, or leave it out"},
+      {"enabled = \"swr_sync_*\"\n",
+       "t.toml:7:11: metrics.enabled must be an array of metric family names, not a string"},
+      {"disabled = [1]\n",
+       "t.toml:7:13: metrics.disabled[0] must be a metric family name, not an integer"},
+      {"disable = [\"process_*\"]\n",
+       "t.toml:7:1: unknown key metrics.disable; did you mean `disabled`?"},
+  };
+  for (const auto& [toml, error] : cases) {
+    CAPTURE(toml);
+    CHECK(metrics_error(toml).starts_with(error));
+  }
+}
+
+TEST_CASE("glob_match") {
+  CHECK(glob_match("*", ""));
+  CHECK(glob_match("*", "swr_up"));
+  CHECK(glob_match("swr_up", "swr_up"));
+  CHECK_FALSE(glob_match("swr_u", "swr_up"));
+  CHECK_FALSE(glob_match("swr_up", "swr_u"));
+  CHECK(glob_match("swr_*_total", "swr_exporter_api_requests_total"));
+  CHECK_FALSE(glob_match("swr_*_total", "swr_exporter_api_requests_totals"));
+  CHECK(glob_match("*_seconds*", "swr_sync_job_duration_seconds"));
+  CHECK(glob_match("a*b*c", "aXbYbZc"));
+  CHECK_FALSE(glob_match("a*b*c", "aXbYbZ"));
+  CHECK(glob_match("**", "x"));
+}
+
+// --- config/example.toml shows every key, and loads ---------------------------------------------
+
+namespace {
+
+const std::string kExample = std::string(SWR_TEST_DATA_DIR) + "/../../config/example.toml";
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE_MESSAGE(in, "cannot read " << path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// "section.key" for every `key =` and `# key =` line, by the table ([x] or [[x]]) it is under.
+std::set<std::string> keys_shown(const std::string& text) {
+  static const std::regex header(R"(^\s*\[\[?\s*([a-z_]+)\s*\]\]?)");
+  static const std::regex key(R"(^\s*(?:#\s*)?([a-z_]+)\s*=)");
+  std::set<std::string> out;
+  std::istringstream in(text);
+  std::string section;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, header)) {
+      section = m[1];
+    } else if (std::regex_search(line, m, key)) {
+      out.insert(section.empty() ? std::string(m[1]) : section + "." + std::string(m[1]));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("known_keys: every section's keys, the method-specific ones of [auth] included") {
+  const std::vector<std::string> keys = known_keys();
+  for (const char* key : {"huaweicloud.region", "auth.metadata_endpoint", "auth.token_file",
+                          "scrape.max_requests_per_second", "scrape.recheck_interval",
+                          "metrics.enabled", "metrics.disabled", "discovery.only_with_sync_rules",
+                          "sharding.total_shards", "targets.repositories"}) {
+    CHECK_MESSAGE(std::find(keys.begin(), keys.end(), key) != keys.end(), key);
+  }
+  CHECK(std::set<std::string>(keys.begin(), keys.end()).size() == keys.size());
+}
+
+TEST_CASE("config/example.toml shows every key the loader knows, and no other") {
+  const std::set<std::string> shown = keys_shown(read_text(kExample));
+  for (const std::string& key : known_keys()) {
+    CHECK_MESSAGE(shown.count(key), key << " is missing from config/example.toml");
+  }
+  const std::vector<std::string> keys = known_keys();
+  for (const std::string& key : shown) {
+    CHECK_MESSAGE(std::find(keys.begin(), keys.end(), key) != keys.end(),
+                  key << " in config/example.toml is not a key the loader knows");
+  }
+  // `method = "metadata"` is shown, with its endpoint.
+  CHECK(read_text(kExample).find("# method = \"metadata\"") != std::string::npos);
+}
+
+TEST_CASE("config/example.toml loads, with its secret files in place") {
+  // It names /run/secrets/swr/*; the same text with those files in a temp directory.
+  const TempDir dir;
+  std::string text = read_text(kExample);
+  const std::string secrets = "/run/secrets/swr/";
+  REQUIRE(text.find(secrets) != std::string::npos);
+  for (std::size_t at; (at = text.find(secrets)) != std::string::npos;) {
+    text.replace(at, secrets.size(), dir.path(""));
+  }
+  dir.write("access_key", "EXAMPLEACCESSKEY\n");
+  dir.write("secret_key", "example-secret-key\n");
+  const std::string path = dir.write("example.toml", text);
+  const LoadResult result = load_config_file(path, fake_env());
+  INFO((result.error ? result.error->to_string() : std::string("no error")));
+  REQUIRE(result.config.has_value());
+  CHECK(result.warnings.empty());
+  // Its values are the defaults wherever it states one.
+  const Config& config = *result.config;
+  const Config defaults;
+  CHECK(config.scrape.interval == defaults.scrape.interval);
+  CHECK(config.scrape.max_requests_per_second == defaults.scrape.max_requests_per_second);
+  CHECK(config.scrape.full_resync_interval == defaults.scrape.full_resync_interval);
+  CHECK(config.scrape.recheck_interval == defaults.scrape.recheck_interval);
+  CHECK(config.metrics.duration_buckets == defaults.metrics.duration_buckets);
+  CHECK(config.metrics.duration_labels == defaults.metrics.duration_labels);
+  CHECK(config.metrics.disabled_families.empty());
+  CHECK(config.discovery.interval == defaults.discovery.interval);
+  CHECK(config.discovery.only_with_sync_rules == defaults.discovery.only_with_sync_rules);
+  CHECK(config.sharding.total_shards == 1);
+  CHECK(config.auth.access_key.value == "EXAMPLEACCESSKEY");
+}
+
+}  // namespace
+}  // namespace swr::config

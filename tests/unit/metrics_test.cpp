@@ -12,8 +12,10 @@
 #include "metrics/api_metrics.h"
 #include "metrics/exposition.h"
 #include "metrics/gzip_stream.h"
+#include "metrics/process_metrics.h"
 #include "metrics/snapshot_text.h"
 #include "metrics/text_format.h"
+#include "model/metric_families.h"
 
 using namespace swr;
 using namespace swr::collect;
@@ -387,4 +389,108 @@ TEST_CASE("our text writer gives the samples prometheus-cpp's TextSerializer giv
   n.clear();
   metrics::append_number(n, 7200);
   CHECK(n == "7200");
+}
+
+namespace {
+
+// Everything the exporter can serve: the snapshot's families and every live one.
+std::vector<prometheus::MetricFamily> all_live_families() {
+  metrics::ApiMetrics api;
+  api.record_request("sync_job", "200", 0.1);
+  api.set_token_expiry(1.7e9);
+  std::vector<prometheus::MetricFamily> live = api.collect();
+  live.push_back(metrics::build_info_family("0.1.0", "abc"));
+  for (auto& f : metrics::shard_families(0, 1)) live.push_back(std::move(f));
+  for (auto& f : metrics::reload_families(true, 1.7e9)) live.push_back(std::move(f));
+  for (auto& f : metrics::collect_process_metrics()) live.push_back(std::move(f));
+  return live;
+}
+
+}  // namespace
+
+TEST_CASE("kMetricFamilies names exactly the families the exporter writes") {
+  Snapshot s = sample_snapshot();
+  s.last_success_end = 1'700'000'000;
+  const auto families =
+      families_of(metrics::snapshot_text(s) + metrics::render_text(all_live_families()));
+  std::set<std::string> catalogue;
+  for (const MetricFamilyName& f : kMetricFamilies) {
+    catalogue.insert(std::string(f.name));
+    CHECK_MESSAGE(families.count(std::string(f.name)), f.name << " is never written");
+  }
+  CHECK(catalogue.size() == kMetricFamilies.size());
+  for (const auto& entry : families) {
+    CHECK_MESSAGE(catalogue.count(entry.first), entry.first << " is not in kMetricFamilies");
+  }
+}
+
+TEST_CASE("disabled families are absent from the snapshot's text; the others are untouched") {
+  const Snapshot s = sample_snapshot();
+  const auto all = families_of(metrics::snapshot_text(s));
+  const std::vector<std::string> off = {"swr_sync_jobs", "swr_sync_job_duration_seconds",
+                                        "swr_exporter_repository_reads_total",
+                                        "swr_exporter_cycle_duration_seconds"};
+  const auto some = families_of(metrics::snapshot_text(s, MetricFamilySelection::without(off)));
+  for (const std::string& name : off) {
+    CAPTURE(name);
+    CHECK_FALSE(some.count(name));
+  }
+  CHECK(some.size() + off.size() == all.size());
+  for (const auto& [name, family] : some) {
+    CAPTURE(name);
+    REQUIRE(all.count(name));
+    CHECK(family.help == all.at(name).help);
+    CHECK(family.samples == all.at(name).samples);
+    CHECK(family.values == all.at(name).values);
+  }
+  // The always-on ones cannot be turned off, whatever the selection says.
+  const auto health = families_of(metrics::snapshot_text(
+      s, MetricFamilySelection::without({"swr_up", "swr_exporter_initial_pass_complete"})));
+  CHECK(health.count("swr_up"));
+  CHECK(health.count("swr_exporter_initial_pass_complete"));
+  // Every family off that can be: only the health gauges are left.
+  std::vector<std::string> every;
+  for (const MetricFamilyName& f : kMetricFamilies) every.emplace_back(f.name);
+  const auto bare = families_of(metrics::snapshot_text(s, MetricFamilySelection::without(every)));
+  std::set<std::string> left;
+  for (const auto& entry : bare) left.insert(entry.first);
+  CHECK(left == std::set<std::string>{"swr_up", "swr_exporter_last_cycle_timestamp_seconds",
+                                      "swr_exporter_last_success_timestamp_seconds",
+                                      "swr_exporter_initial_pass_complete"});
+}
+
+TEST_CASE("the exposition cache serves only the selected families, live ones included") {
+  metrics::ExpositionCache cache(all_live_families, std::chrono::hours(1));
+  Snapshot s = sample_snapshot();
+  s.data_version = 3;
+  cache.publish(s);
+  const std::string before = cache.current().text();
+  CHECK(before.find("\nswr_sync_latest_job_info{") != std::string::npos);
+  CHECK(before.find("\nprocess_open_fds ") != std::string::npos);
+
+  cache.select(MetricFamilySelection::without(
+      {"swr_sync_latest_job_info", "process_open_fds", "swr_exporter_api_requests_total"}));
+  // The live part follows at once; the repositories' part with the next publish, even when the
+  // data version is the same.
+  std::string text = cache.current().text();
+  CHECK(text.find("process_open_fds") == std::string::npos);
+  CHECK(text.find("swr_exporter_api_requests_total") == std::string::npos);
+  CHECK(text.find("\nprocess_max_fds ") != std::string::npos);
+  cache.publish(s);
+  text = cache.current().text();
+  CHECK(text.find("swr_sync_latest_job_info") == std::string::npos);
+  CHECK(text.find("\nswr_sync_jobs{") != std::string::npos);
+  CHECK(text.find("\nswr_exporter_api_request_duration_seconds_count{") != std::string::npos);
+  CHECK(gunzip([&] {
+          std::string out;
+          cache.current().write_gzip([&](std::string_view b) {
+            out += b;
+            return true;
+          });
+          return out;
+        }()) == text);
+
+  cache.select({});
+  cache.publish(s);
+  CHECK(cache.current().text().find("\nswr_sync_latest_job_info{") != std::string::npos);
 }
