@@ -337,6 +337,7 @@ check_config() {
   [[ -x "$exporter" ]] || { echo "no exporter at $exporter: build it first" >&2; exit 1; }
   # values-webconfig's Secret swr-web-config: the exporter checks the web config and loads its
   # certificate and key at --check-config.
+  command -v openssl >/dev/null || { echo "config: openssl is missing (it makes the web config's certificate)" >&2; exit 1; }
   make_web_secret swr-web-config tls+basic
   for v in "${values_files[@]}"; do
     local n root out
@@ -1086,7 +1087,7 @@ expect_probes_pass() {  # name json
 check_web() {
   [[ $(id -u) -eq 0 ]] || { echo "web: needs root (chroot, mount namespace)"; exit 77; }
   [[ -x "$exporter" ]] || { echo "no exporter at $exporter: build it first" >&2; exit 1; }
-  command -v curl >/dev/null || { echo "web: needs curl"; exit 77; }
+  command -v curl >/dev/null && command -v openssl >/dev/null || { echo "web: needs curl and openssl"; exit 77; }
   trap 'stop_pod_exporter; rm -rf "$work"' EXIT
   local api=(--set huaweicloud.swrEndpoint=http://127.0.0.1:9,huaweicloud.iamEndpoint=http://127.0.0.1:9)
   local v="$here/values-webconfig.yaml" j out code

@@ -2,7 +2,7 @@
 # Installs what the chart tests need, once: helm (scripts/install-helm.sh) and, from the npm
 # registry, the offline validator's packages into .tools/helm-validate/node_modules:
 #   kubernetes-models                      Kubernetes 1.34 OpenAPI schemas, compiled, and types
-#   @kubernetes-models/prometheus-operator the ServiceMonitor / PrometheusRule CRD schemas
+#   @kubernetes-models/prometheus-operator the ServiceMonitor / PodMonitor / PrometheusRule CRD schemas
 #   typescript                             checks objects against those types (unknown fields)
 #   yaml                                   parses helm's output
 # Prints nothing on stdout; non-zero when something cannot be installed.

@@ -1,8 +1,9 @@
 // Validates the objects of a `helm template` output against the Kubernetes API, offline, and
 // writes them as a JSON array for the shell checks.
 //
-// Two checks, both from the npm packages kubernetes-models (Kubernetes 1.34 OpenAPI) and
-// @kubernetes-models/prometheus-operator (the ServiceMonitor and PrometheusRule CRD schemas):
+// Two checks, both from the npm packages kubernetes-models (Kubernetes 1.34 OpenAPI: core, apps,
+// policy, networking.k8s.io) and @kubernetes-models/prometheus-operator (the CRD schemas of
+// monitoring.coreos.com/v1: ServiceMonitor, PodMonitor, PrometheusRule):
 //  1. each object against its kind's JSON schema (types, required fields, formats, enums,
 //     patterns), with the ajv validators the packages compile from those schemas;
 //  2. each object as a TypeScript object literal of its kind's declared type, so that tsc's
