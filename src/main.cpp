@@ -32,6 +32,7 @@
 #include "metrics/process_metrics.h"
 #include "model/clock.h"
 #include "model/metric_families.h"
+#include "probe/probe.h"
 #include "web/live_web_config.h"
 #include "web/web_server.h"
 
@@ -49,6 +50,7 @@ constexpr const char* kUsage =
                          [--log.format logfmt|json] [--shard N --total-shards M]
                          [--web.enable-lifecycle]
                          [--once] [--check-config] [--version] [--help]
+       swr-sync-exporter --probe URL [--probe.insecure]
 
 Prometheus exporter for Huawei Cloud SWR image auto-sync jobs. Polls the SWR API in the
 background and serves the last result.
@@ -66,6 +68,10 @@ background and serves the last result.
   --once                        run one poll cycle, print the metrics on stdout and exit:
                                 0 if every repository was fetched, 1 if not
   --check-config                validate the configuration and exit: 0 if valid, 2 if not
+  --probe URL                   GET URL (like http://127.0.0.1:10220/-/ready) and exit: 0 on a
+                                2xx answer, 1 otherwise with the reason on stderr; 5 s at most,
+                                no configuration read (a health check for images without a shell)
+  --probe.insecure              with --probe of an https:// URL: skip the certificate check
   --version                     print the version and exit
   --help                        print this help and exit
 )";
@@ -79,6 +85,8 @@ struct Flags {
   std::string log_format = "logfmt";
   std::string shard;
   std::string total_shards;
+  std::string probe;
+  bool probe_insecure = false;
   bool enable_lifecycle = false;
   bool once = false;
   bool check_config = false;
@@ -96,11 +104,13 @@ std::optional<std::string> parse_flags(int argc, char** argv, Flags& flags) {
       {"--log.level", &flags.log_level},
       {"--log.format", &flags.log_format},
       {"--shard", &flags.shard},
-      {"--total-shards", &flags.total_shards}};
+      {"--total-shards", &flags.total_shards},
+      {"--probe", &flags.probe}};
   const std::map<std::string, bool*> switches = {
       {"--once", &flags.once},
       {"--web.enable-lifecycle", &flags.enable_lifecycle},
       {"--check-config", &flags.check_config},
+      {"--probe.insecure", &flags.probe_insecure},
       {"--version", &flags.version},
       {"--help", &flags.help},
       {"-h", &flags.help}};
@@ -122,6 +132,7 @@ std::optional<std::string> parse_flags(int argc, char** argv, Flags& flags) {
       } else {
         return "flag " + arg + " needs a value";
       }
+      if (v->second == &flags.probe && flags.probe.empty()) return "--probe needs a URL";
     } else {
       return "unknown flag " + arg;
     }
@@ -129,6 +140,7 @@ std::optional<std::string> parse_flags(int argc, char** argv, Flags& flags) {
   if (flags.telemetry_path.empty() || flags.telemetry_path.front() != '/') {
     return "--web.telemetry-path must start with /";
   }
+  if (flags.probe_insecure && flags.probe.empty()) return "--probe.insecure goes with --probe";
   return std::nullopt;
 }
 
@@ -286,6 +298,12 @@ int main(int argc, char** argv) {
   if (flags.version) {
     std::cout << "swr-sync-exporter " << kVersion << " (revision " << kRevision << ")\n";
     return 0;
+  }
+  if (!flags.probe.empty()) {
+    const swr::probe::ProbeResult result =
+        swr::probe::probe({flags.probe, std::chrono::seconds(5), flags.probe_insecure});
+    (result.ok ? std::cout : std::cerr) << "swr-sync-exporter --probe: " << result.message << "\n";
+    return result.ok ? 0 : 1;
   }
   const auto level = swr::log::parse_level(flags.log_level);
   const auto format = swr::log::parse_format(flags.log_format);
