@@ -562,7 +562,10 @@ int main(int argc, char** argv) {
       const swr::collect::CycleReport report = run_cycle(*current, stop);
       if (report.stopped) break;
       ready = true;
-      const auto next_cycle = started + current->config.scrape.interval;
+      // A first pass the budget cut into cycles goes on at once: each cycle already spends only
+      // its interval's share of the rate limit.
+      const auto next_cycle = report.new_left > 0 ? std::chrono::steady_clock::now()
+                                                  : started + current->config.scrape.interval;
       std::unique_lock lock(reload_mutex);
       reload_arrived.wait_until(lock, stop, next_cycle, [&] { return pending != nullptr; });
     }

@@ -194,6 +194,7 @@ std::vector<Poller::Read> Poller::plan(const CycleInput& input,
   for (std::size_t k = 0; k < fresh.size() && k < room; ++k) {
     reads.push_back({fresh[k], ReadReason::kNew});
   }
+  report.new_left = fresh.size() - std::min(room, fresh.size());
   room -= std::min(room, fresh.size());
 
   if (hinted && !quiet.empty()) {
@@ -203,10 +204,12 @@ std::vector<Poller::Read> Poller::plan(const CycleInput& input,
         last_plan_
             ? std::max(now - *last_plan_, std::chrono::system_clock::duration{})
             : std::chrono::duration_cast<std::chrono::system_clock::duration>(options_.interval);
-    recheck_credit_ += static_cast<double>(quiet.size()) *
-                       std::chrono::duration<double>(elapsed).count() /
-                       std::chrono::duration<double>(options_.recheck_interval).count();
-    recheck_credit_ = std::min(recheck_credit_, static_cast<double>(quiet.size()));
+    const double owed = static_cast<double>(quiet.size()) *
+                        std::chrono::duration<double>(elapsed).count() /
+                        std::chrono::duration<double>(options_.recheck_interval).count();
+    // Credit a cycle could not spend (the first pass took the budget) is not carried as a burst
+    // into the next: the rechecks that became due are read anyway.
+    recheck_credit_ = std::min(recheck_credit_ + owed, owed + 1);
     std::sort(quiet.begin(), quiet.end(), [&](std::size_t a, std::size_t b) {
       return *memory_[repos[a]].last_read < *memory_[repos[b]].last_read;
     });

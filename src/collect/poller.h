@@ -57,6 +57,9 @@ struct CycleReport {
   std::size_t partial_reads = 0;                      // repositories read only as far as needed
   std::array<std::size_t, kReadReasonCount> reads{};  // by ReadReason
   std::size_t skipped = 0;  // repositories this cycle did not need to read
+  // New repositories the budget left for the next cycle: a first pass still going, whose next
+  // cycle may start at once.
+  std::size_t new_left = 0;
   double seconds = 0;
   bool stopped = false;  // shutdown cut the cycle short; nothing was published
 };
