@@ -167,7 +167,7 @@ def cycle_lines(path):
                 continue
             c = {"end": parse_ts(log_field(line, "ts"))}
             for k in ("requests", "listing_requests", "seconds", "listing_seconds", "skipped",
-                      "cpu_seconds"):
+                      "cpu_seconds", "render_seconds"):
                 v = log_field(line, k)
                 c[k] = float(v) if v is not None else None
             reads = log_field(line, "reads") or ""
@@ -453,7 +453,9 @@ max_requests_per_second = {a.rps:g}
     for v in lat.values():
         v.sort()
 
-    cycles = cycle_lines(err_path)
+    # The exporter logs the cycle it was in when stopped too: a partial one, after t_end.
+    cycles = [c for c in cycle_lines(err_path) if c["end"] <= t_end]
+    stopped = [c for c in cycle_lines(err_path) if c["end"] > t_end]
     steady_from = poller.pass_complete if poller.pass_complete is not None else (
         t_warm if a.warmup == "pass" and not poller.pass_metric else None)
     steady = [c for c in cycles if steady_from is not None and c["start"] >= steady_from
@@ -504,9 +506,13 @@ max_requests_per_second = {a.rps:g}
     req_met = None
     if st_req:
         req_met = sum(st_req) <= sum(st_bound)
+    over = [(c["requests"], round(b)) for c, _, _, b, is_steady in rows
+            if is_steady and c["requests"] is not None and c["requests"] > b]
     sim_sync = stats_push_end["sync_job"] - stats_warm["sync_job"]
     sim_repos = stats_push_end["repos"] - stats_warm["repos"]
     phase_min = (t_push_end - t_warm) / 60
+    # The same target a minute: the sweep's R/100 and 1.2 x the pushes of each interval.
+    minute_bound = (R / 100) * 60 / interval + 1.2 * pushes_per_min
 
     def lat_cell(kind):
         v = lat[kind]
@@ -541,11 +547,13 @@ max_requests_per_second = {a.rps:g}
     p(f"| sync_job requests per steady cycle (exporter log `requests=`) | mean {fmt(mean(st_req))}, "
       f"min {fmt(min(st_req) if st_req else None, 0)}, max {fmt(max(st_req) if st_req else None, 0)} over "
       f"{len(st_req)} cycles | <= repositories/100 + 1.2 x (pushed + pending): mean {fmt(mean(st_bound))} | "
-      f"{verdict(req_met)} |")
+      f"{verdict(req_met)}{f' ({len(over)} of {len(st_req)} cycles over their bound: ' + ', '.join(f'{r:.0f}>{b}' for r, b in over) + ')' if over else ''} |")
     p(f"| reads by reason, steady cycles | {', '.join(f'{k}:{v}' for k, v in sorted(st_reads.items())) or 'n/a'} | | |")
     p(f"| listing requests per cycle | steady mean {fmt(mean(st_list))}, all cycles mean {fmt(mean(all_list))} | | |")
     p(f"| sim-counted sync_job / repos requests a minute, push phase | {sim_sync / phase_min:.1f} / "
-      f"{sim_repos / phase_min:.1f} ({sim_sync} / {sim_repos} in {phase_min:.1f} min) | | |")
+      f"{sim_repos / phase_min:.1f} ({sim_sync} / {sim_repos} in {phase_min:.1f} min) | sync_job <= "
+      f"(repositories/100 per interval + 1.2 x pushes) a minute = {minute_bound:.0f} | "
+      f"{verdict(sim_sync / phase_min <= minute_bound if phase_min > 0 else None)} |")
     p(f"| push -> /metrics latency | {lat_cell('push')} | p99 <= 2 x interval = {2 * interval:.0f} s "
       f"(unseen count as infinite) | {verdict(push_met)} |")
     p(f"| manual sync -> /metrics latency | {lat_cell('manual')} | <= recheck_interval + interval = "
@@ -584,12 +592,17 @@ max_requests_per_second = {a.rps:g}
     p(f"  sim requests: at warm-up end {json.dumps(stats_warm)}; at push end {json.dumps(stats_push_end)}; "
       f"at the end {json.dumps(stats_end['requests'])}")
     p("  cycles (start s after t0, wall s, reads, requests, listing_requests, skipped, pushes since the "
-      "previous cycle's start, pending, bound, steady):")
+      "previous cycle's start, pending, bound, CPU s, render s, steady):")
     for c, pushed, pending, bound, is_steady in rows:
         reads = ",".join(f"{k}:{v}" for k, v in c["reads"].items()) or "none"
         p(f"    {c['start'] - t0:8.1f} {c['seconds'] or 0:7.1f} {reads:<40} {fmt(c['requests'], 0):>6} "
           f"{fmt(c['listing_requests'], 0):>4} {fmt(c['skipped'], 0):>6} {pushed:5d} {pending:4d} "
-          f"{bound:7.1f} {'steady' if is_steady else ''}")
+          f"{bound:7.1f} {fmt(c['cpu_seconds'], 3):>6} {fmt(c['render_seconds'], 3):>6} "
+          f"{'steady' if is_steady else ''}")
+    for c in stopped:
+        reads = ",".join(f"{k}:{v}" for k, v in c["reads"].items()) or "none"
+        p(f"    stopped at the end, part of a cycle: reads planned {reads}, requests "
+          f"{fmt(c['requests'], 0)}, CPU {fmt(c['cpu_seconds'], 3)} s")
     print("\n".join(out), flush=True)
 
 
