@@ -45,11 +45,12 @@ TEST_CASE("[metrics] disabled: the families are absent, the rest exact and promt
   }
   // Every swr_sync_* series but the disabled family, with the same values.
   std::size_t compared = 0;
-  for (const auto& [key, v] : before) {
+  for (const auto& sample : before) {
+    const std::string& key = sample.first;  // clang 14: CAPTURE cannot name a structured binding
     if (!key.starts_with("swr_sync_") || key.starts_with("swr_sync_latest_job_info")) continue;
     CAPTURE(key);
     REQUIRE(after.count(key));
-    CHECK(after.at(key) == v);
+    CHECK(after.at(key) == sample.second);
     ++compared;
   }
   CHECK(compared > 20);

@@ -920,9 +920,10 @@ TEST_CASE("metrics.enabled and metrics.disabled: mistakes, at the value") {
       {"disable = [\"process_*\"]\n",
        "t.toml:7:1: unknown key metrics.disable; did you mean `disabled`?"},
   };
-  for (const auto& [toml, error] : cases) {
+  for (const auto& entry : cases) {
+    const std::string& toml = entry.first;  // clang 14: CAPTURE cannot name a structured binding
     CAPTURE(toml);
-    CHECK(metrics_error(toml).starts_with(error));
+    CHECK(metrics_error(toml).starts_with(entry.second));
   }
 }
 

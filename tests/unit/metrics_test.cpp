@@ -436,7 +436,9 @@ TEST_CASE("disabled families are absent from the snapshot's text; the others are
     CHECK_FALSE(some.count(name));
   }
   CHECK(some.size() + off.size() == all.size());
-  for (const auto& [name, family] : some) {
+  for (const auto& entry : some) {
+    const std::string& name = entry.first;  // clang 14: CAPTURE cannot name a structured binding
+    const TextFamily& family = entry.second;
     CAPTURE(name);
     REQUIRE(all.count(name));
     CHECK(family.help == all.at(name).help);
