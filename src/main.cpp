@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -252,15 +253,19 @@ std::unique_ptr<Pipeline> make_pipeline(const swr::config::Config& config,
       std::make_unique<swr::huaweicloud::RateLimiter>(config.scrape.max_requests_per_second, clock);
   p->client = std::make_unique<swr::huaweicloud::SwrClient>(
       config.huaweicloud.swr_endpoint, *p->transport, *p->authorizer, observer, clock, *p->limiter);
-  const swr::collect::PollOptions options{{},
-                                          config.scrape.page_size,
-                                          config.scrape.concurrency,
-                                          config.metrics.duration_buckets,
-                                          config.metrics.duration_labels,
-                                          config.scrape.full_resync_interval,
-                                          config.scrape.recheck_interval,
-                                          config.scrape.interval,
-                                          config.scrape.max_requests_per_second};
+  swr::collect::PollOptions options{{},
+                                    config.scrape.page_size,
+                                    config.scrape.concurrency,
+                                    config.metrics.duration_buckets,
+                                    config.metrics.duration_labels,
+                                    config.scrape.full_resync_interval,
+                                    config.scrape.recheck_interval,
+                                    config.scrape.interval,
+                                    config.scrape.max_requests_per_second};
+  // A histogram nobody is served costs nothing: its jobs are not observed.
+  const auto& off = config.metrics.disabled_families;
+  options.observe_durations =
+      std::find(off.begin(), off.end(), "swr_sync_job_duration_seconds") == off.end();
   if (old && old->poller->can_take(options)) {
     p->poller = std::move(old->poller);
     p->poller->reconfigure(options, *p->client);

@@ -331,7 +331,7 @@ CycleReport Poller::run_cycle(const CycleInput& input, std::stop_token stop) {
     std::vector<SyncJob> now_pending;
     if (fetch.complete) {
       for (const std::size_t position : ledger_.record(repos[i], fetch.jobs)) {
-        histogram_.observe(repos[i], fetch.jobs[position]);
+        if (options_.observe_durations) histogram_.observe(repos[i], fetch.jobs[position]);
         series_changed_ = true;
       }
       for (const SyncJob& job : fetch.jobs) {
@@ -358,7 +358,7 @@ CycleReport Poller::run_cycle(const CycleInput& input, std::stop_token stop) {
         if (is_pending(job->status)) now_pending.push_back(*job);
       }
       for (const std::size_t position : ledger_.record_partial(repos[i], fetch.jobs)) {
-        histogram_.observe(repos[i], fetch.jobs[position]);
+        if (options_.observe_durations) histogram_.observe(repos[i], fetch.jobs[position]);
         series_changed_ = true;
       }
       // Nothing new and nothing pending before or now: the figures stand as they are.
@@ -449,10 +449,10 @@ std::shared_ptr<Snapshot> Poller::make_snapshot(std::chrono::system_clock::time_
     if (!oldest || since < *oldest) oldest = since;
   }
   // Which series the histogram keeps follows from the repositories' states alone.
-  if (changed) histogram_.retain(snapshot->repositories);
+  if (changed && options_.observe_durations) histogram_.retain(snapshot->repositories);
   snapshot->duration_labels = histogram_.labels();
   snapshot->duration_buckets = histogram_.buckets();
-  snapshot->durations = histogram_.series();
+  if (options_.observe_durations) snapshot->durations = histogram_.series();
   // Carried from the last finished cycle; the caller sets its own when it finishes one.
   if (snapshot_) {
     snapshot->cycle_done = snapshot_->cycle_done;

@@ -38,6 +38,9 @@ struct PollOptions {
   double max_requests_per_second = 0;
   // During a long cycle, what has been read is published at least this often.
   std::chrono::milliseconds progress_period{5'000};
+  // false when swr_sync_job_duration_seconds is not served ([metrics] disabled): nothing is
+  // observed, so the histogram costs nothing.
+  bool observe_durations = true;
 };
 
 // What one cycle is given besides the options.
@@ -76,7 +79,8 @@ class Poller {
   // exactly-once) and takes the new client and settings from the next cycle on.
   bool can_take(const PollOptions& options) const {
     return options.duration_buckets == options_.duration_buckets &&
-           options.duration_labels == options_.duration_labels;
+           options.duration_labels == options_.duration_labels &&
+           options.observe_durations == options_.observe_durations;
   }
   void reconfigure(const PollOptions& options, SyncJobApi& api) {
     options_.page_size = options.page_size;

@@ -389,3 +389,20 @@ TEST_CASE("a reload that changes recheck_interval applies from the next cycle, l
   CHECK(cycle(poller, world, clock).skipped == 5);
   CHECK(observed(*poller.snapshot()) == 5);  // nothing observed twice across the reloads
 }
+
+TEST_CASE("a duration histogram nobody is served is not computed") {
+  World world;
+  const auto all = refs(4);
+  for (const auto& r : all) world.push(r, SyncStatus::kFailed);
+  test::FakeClock clock;
+  PollOptions options = hinted(all, std::chrono::minutes(600));
+  options.observe_durations = false;
+  Poller poller(options, world, clock);
+  cycle(poller, world, clock);
+  CHECK(poller.snapshot()->durations.empty());
+  CHECK(poller.snapshot()->repositories.size() == 4);  // the rest as ever
+  // Turning it back on is a new histogram (a reload builds a new poller, like a restart).
+  PollOptions on = options;
+  on.observe_durations = true;
+  CHECK_FALSE(poller.can_take(on));
+}
