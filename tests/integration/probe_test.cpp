@@ -54,7 +54,7 @@ std::string local(int port, const std::string& path, const std::string& scheme =
 // The probe as a container runtime runs it: no configuration anywhere near.
 RunResult probe(const std::vector<std::string>& args) {
   // --log.level given, so the harness adds none after a --probe that lacks its value.
-  std::vector<std::string> argv = {exporter_binary(), "--log.level=info", "--config",
+  std::vector<std::string> argv = {exporter_binary(), "--log.level=debug", "--config",
                                    "/nonexistent/config.toml"};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv, 30s);
