@@ -11,11 +11,11 @@
 #include <regex>
 #include <string_view>
 
-#include "config/did_you_mean.h"
 #include "config/endpoint.h"
 #include "config/files.h"
 #include "config/secrets.h"
 #include "model/metric_families.h"
+#include "suggest/did_you_mean.h"
 
 #if !TOML_EXCEPTIONS
 #error "the loader reports toml++ parse errors through toml::parse_error exceptions"
@@ -189,7 +189,7 @@ class Loader {
     for (auto&& [key, node] : table) {
       if (contains(known, key.str())) continue;
       std::string message = "unknown key " + join_path(path, key.str());
-      if (const auto suggestion = detail::closest_match(key.str(), known)) {
+      if (const auto suggestion = suggest::closest_match(key.str(), known)) {
         fail(key.source(), message + "; did you mean `" + *suggestion + "`?");
       }
       for (const Section& section : kSections) {
@@ -334,7 +334,7 @@ class Loader {
     } else {
       std::string message =
           "auth.method " + quoted(method) + " is not one of aksk, password, token, metadata";
-      if (const auto suggestion = detail::closest_match(method, kMethods)) {
+      if (const auto suggestion = suggest::closest_match(method, kMethods)) {
         message += "; did you mean `" + *suggestion + "`?";
       }
       fail(*table->get("method"), message);
@@ -693,7 +693,7 @@ class Loader {
     std::vector<std::string_view> names;
     for (const MetricFamilyName& family : kMetricFamilies) names.push_back(family.name);
     std::string message = head + " is not a metric family";
-    if (const auto suggestion = detail::closest_match(pattern, names)) {
+    if (const auto suggestion = suggest::closest_match(pattern, names)) {
       message += "; did you mean `" + *suggestion + "`?";
     } else {
       message += ": docs/metrics.md lists them, and `*` matches any run of characters";
@@ -745,7 +745,7 @@ class Loader {
       if (!contains(kDurationLabels, label)) {
         std::string message =
             path + " " + quoted(label) + " is not a label: use " + join(kDurationLabels);
-        if (const auto suggestion = detail::closest_match(label, kDurationLabels)) {
+        if (const auto suggestion = suggest::closest_match(label, kDurationLabels)) {
           message += "; did you mean `" + *suggestion + "`?";
         }
         fail(element, message);

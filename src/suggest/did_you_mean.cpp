@@ -1,10 +1,10 @@
-#include "config/did_you_mean.h"
+#include "suggest/did_you_mean.h"
 
 #include <algorithm>
 #include <cctype>
 #include <numeric>
 
-namespace swr::config::detail {
+namespace swr::suggest {
 
 namespace {
 
@@ -53,4 +53,4 @@ std::optional<std::string> closest_match(std::string_view word,
   return best;
 }
 
-}  // namespace swr::config::detail
+}  // namespace swr::suggest

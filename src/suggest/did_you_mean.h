@@ -1,4 +1,5 @@
-// Suggestions for misspelt keys and values: "did you mean `interval`?".
+// Suggestions for misspelt words, as the config and web config errors make them: "did you mean
+// `interval`?". Depends on nothing, so any folder may use it.
 #pragma once
 
 #include <cstddef>
@@ -7,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace swr::config::detail {
+namespace swr::suggest {
 
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
@@ -16,4 +17,4 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::optional<std::string> closest_match(std::string_view word,
                                          const std::vector<std::string_view>& candidates);
 
-}  // namespace swr::config::detail
+}  // namespace swr::suggest

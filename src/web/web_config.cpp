@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <tuple>
 
-#include "config/did_you_mean.h"
+#include "suggest/did_you_mean.h"
 #include "web/basic_auth.h"
 
 namespace swr::web {
@@ -121,7 +121,7 @@ std::string list_names(const Table& table) {
 std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 std::string did_you_mean(std::string_view word, const Keys& candidates) {
-  if (const auto match = config::detail::closest_match(word, candidates)) {
+  if (const auto match = suggest::closest_match(word, candidates)) {
     return "; did you mean `" + *match + "`?";
   }
   return "";
