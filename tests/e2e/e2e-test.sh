@@ -671,6 +671,7 @@ while :; do
   fi
   sleep 1
 done
+bash "$E2E_DIR/check-panel-units.sh" "$REPO/dashboards/swr-sync.json" "http://127.0.0.1:${PROM_PORT[failing]}" "http://127.0.0.1:${PROM_PORT[healthy]}" || die "step 2: panel units against the values they show (above)"
 step_done "step 2 (all data) and step 3 (failure alerts)"
 
 # Only the injected destinations page: the old failures of the world do not.
