@@ -1,6 +1,8 @@
 // The HTTP front end: /, the telemetry path, /-/healthy and /-/ready. It serves the bytes it is
-// handed and knows nothing of metrics; cpp-httplib stays inside web_server.cpp. With a web config
-// (--web.config.file) it serves HTTPS, checks basic auth and adds the configured headers.
+// handed and knows nothing of metrics. With a web config (--web.config.file) it serves HTTPS,
+// checks basic auth and adds the configured headers. Its parts: routes.h (what each path answers),
+// connection_stream.h (one connection, with deadlines), bounded_thread_pool.h (the workers) and
+// httplib_adapter.h (cpp-httplib, which parses and writes HTTP; nothing else includes httplib.h).
 #pragma once
 
 #include <chrono>
@@ -85,9 +87,5 @@ class WebServer {
 // has no brackets for "[::1]:PORT". Rejects a missing or out-of-range port and an unbracketed
 // IPv6 host.
 std::optional<std::pair<std::string, int>> parse_listen_address(std::string_view address);
-
-// Whether an Accept-Encoding header value allows gzip (RFC 9110 12.5.3): "gzip" or "x-gzip", or
-// failing that "*", with a q-value above 0. An empty or absent header allows none.
-bool accepts_gzip(std::string_view accept_encoding);
 
 }  // namespace swr::web

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "web/routes.h"
 #include "web/web_server.h"
 
 namespace {
@@ -500,4 +501,35 @@ TEST_CASE("stop wakes idle and stalled connections") {
   // Without the wake-up both connections would hold run() for ten minutes.
   CHECK(done.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
   ::close(stalled);
+}
+
+TEST_CASE("Routes: which answers close the connection") {
+  WebOptions options;
+  int reloads = 0;
+  options.reload = [&reloads]() -> std::optional<std::string> {
+    ++reloads;
+    return std::nullopt;
+  };
+  swr::web::Routes routes(
+      options, [] { return bodies(std::make_shared<const std::string>(kExposition), nullptr); },
+      [] { return true; });
+  const auto answer = [&routes](std::string_view method, std::string_view path) {
+    return routes.answer({method, path, "", ""});
+  };
+
+  const auto get = answer("GET", "/metrics");
+  CHECK(get.status == 200);
+  CHECK(get.body_size == kExposition.size());
+  CHECK_FALSE(get.close_connection);
+  CHECK_FALSE(answer("HEAD", "/-/ready").close_connection);
+  CHECK_FALSE(answer("GET", "/nope").close_connection);
+
+  // A refused method leaves its body unread; a reload changes what later requests would get.
+  const auto post = answer("POST", "/metrics");
+  CHECK(post.status == 405);
+  CHECK(post.close_connection);
+  const auto reload = answer("POST", "/-/reload");
+  CHECK(reload.status == 200);
+  CHECK(reload.close_connection);
+  CHECK(reloads == 1);
 }
