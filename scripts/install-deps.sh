@@ -18,6 +18,8 @@ test_packages=(
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   test_packages+=(nodejs npm)
 fi
+# jsonnet renders the monitoring mixin config/mixin (scripts/generate-mixin.sh, tests/operate).
+test_packages+=(jsonnet)
 
 packages=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then

@@ -8,6 +8,7 @@ RULES_DIR="$REPO/config/prometheus"
 DASHBOARD="$REPO/dashboards/swr-sync.json"
 RUNBOOK="$REPO/docs/runbook.md"
 RUNBOOK_BASE_URL="https://github.com/swr-sync-exporter/swr-sync-exporter/blob/main/docs/runbook.md"
+DASHBOARD_URL="https://grafana.example.com/d/swr-sync/swr-sync"  # the mixin's default dashboardUrlBase + uid
 
 die() {
   echo "FAIL: $*" >&2
@@ -57,12 +58,12 @@ rule_exprs() {
   ' "$1"
 }
 
-# One line per alert: name <TAB> severity <TAB> summary? <TAB> description? <TAB> runbook_url
-# ("-" where missing). Relies on the block style these files use: two-space indents, one key
+# One line per alert: name <TAB> severity <TAB> summary? <TAB> description? <TAB> runbook_url <TAB>
+# dashboard_url ("-" where missing). Relies on the block style these files use: two-space indents, one key
 # per line.
 alert_table() {
   awk -v OFS='\t' '
-    function emit() { if (name != "") print name, sev, summ, desc, url; name = "" }
+    function emit() { if (name != "") print name, sev, summ, desc, url, dash; name = "" }
     {
       match($0, /^ */); indent = RLENGTH
     }
@@ -70,7 +71,7 @@ alert_table() {
       emit()
       if ($0 ~ /- alert:/) {
         name = $0; sub(/^ *- alert: */, "", name); sub(/ *$/, "", name)
-        key_indent = indent + 2; section = ""; sev = "-"; summ = "-"; desc = "-"; url = "-"
+        key_indent = indent + 2; section = ""; sev = "-"; summ = "-"; desc = "-"; url = "-"; dash = "-"
       }
       next
     }
@@ -86,6 +87,7 @@ alert_table() {
       if ($0 ~ /^ *summary:/) summ = "yes"
       if ($0 ~ /^ *description:/) desc = "yes"
       if ($0 ~ /^ *runbook_url:/) { url = $0; sub(/^ *runbook_url: */, "", url); gsub(/["\047 ]/, "", url) }
+      if ($0 ~ /^ *dashboard_url:/) { dash = $0; sub(/^ *dashboard_url: */, "", dash); gsub(/["\047 ]/, "", dash) }
     }
     END { emit() }
   ' "$1"

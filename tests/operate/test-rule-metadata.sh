@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Every alert: a CamelCase name, severity critical|warning|info, summary and description, and a
+# Every alert: a CamelCase name, severity critical|warning|info, summary and description, a
 # runbook_url at the one base URL whose anchor (the name in lower case) exists in
-# docs/runbook.md; and a unit test in rules/*_test.yml that sees it fire and one that sees it
-# quiet.
+# docs/runbook.md, a dashboard_url to the dashboard (uid swr-sync) filtered on the alert's
+# organization and repository when it has them; and a unit test in rules/*_test.yml that sees
+# it fire and one that sees it quiet.
 source "$(dirname "$0")/lib.sh"
 
 [[ -f "$RUNBOOK" ]] || die "missing $RUNBOOK"
@@ -21,7 +22,7 @@ coverage="$(awk '
 alerts_in_files=0
 while read -r file; do
   alerts_in_files=$((alerts_in_files + $(grep -cE '^ *- alert:' "$file" || true)))
-  while IFS=$'\t' read -r name sev summ desc url; do
+  while IFS=$'\t' read -r name sev summ desc url dash; do
     checked=$((checked + 1))
     [[ "$name" =~ ^[A-Z][a-z0-9]+([A-Z][a-z0-9]*)+$ ]] || fail "$name: not a CamelCase alert name"
     [[ "$sev" =~ ^(critical|warning|info)$ ]] || fail "$name: severity '$sev' not critical|warning|info"
@@ -30,6 +31,13 @@ while read -r file; do
     lower="$(tr 'A-Z' 'a-z' <<<"$name")"
     [[ "$url" == "$RUNBOOK_BASE_URL#$lower" ]] ||
       fail "$name: runbook_url '$url' is not $RUNBOOK_BASE_URL#$lower"
+    case "$name" in
+      SwrSyncErrorBudget*) want="$DASHBOARD_URL?var-organization={{\$labels.organization|urlquery}}" ;;
+      SwrSync* | SwrExporterRepositoryDown)
+        want="$DASHBOARD_URL?var-organization={{\$labels.organization|urlquery}}&var-repository={{\$labels.repository|urlquery}}" ;;
+      *) want="$DASHBOARD_URL" ;;
+    esac
+    [[ "$dash" == "$want" ]] || fail "$name: dashboard_url '$dash' is not $want"
     grep -qxF "$lower" <<<"$anchors" || fail "$name: no section with anchor #$lower in docs/runbook.md"
     grep -qxF "fires $name" <<<"$coverage" || fail "$name: no unit test sees it fire"
     grep -qxF "quiet $name" <<<"$coverage" || fail "$name: no unit test sees it stay quiet"
