@@ -18,9 +18,13 @@
 #   checksum     checksum/config follows config.toml, and only it; checksum/secret the Secret
 #   secrets      no secret value (plain or base64) outside the Secret; config.toml only names
 #                files; env vars come from secretKeyRef
-#   chart-files  the chart's rules/ and dashboards/ are copies of config/prometheus/ and
-#                dashboards/, its LICENSE of the repository's; the packaged chart carries LICENSE
-#                and renders the same PrometheusRule groups; promtool
+#   chart-files  the chart's dashboards/ are copies of dashboards/, its LICENSE of the
+#                repository's; the packaged chart carries LICENSE, and with default values its
+#                PrometheusRule holds exactly the groups of config/prometheus/*.yml (the chart's
+#                rules/ are the mixin's with placeholders); promtool
+#   rule-knobs   prometheusRule.selector, clusterLabel, runbookUrlBase, dashboardUrlBase and
+#                disabledAlerts reach the rendered rules (values-rule-knobs.yaml); promtool; an
+#                unknown disabled alert stops the render
 #   bad-values   values that cannot work stop the render with a message saying what to set
 #   features     render tests of metadata auth, webConfig, probes, PodMonitor, Service annotations,
 #                monitor labels and limits, NetworkPolicy, PodDisruptionBudget, topology spread,
@@ -119,6 +123,7 @@ expected_kinds() {
     values-metadata) echo "$base NetworkPolicy" ;;
     values-webconfig) echo "$base Secret PodMonitor" ;;
     values-operations) echo "$base NetworkPolicy PodDisruptionBudget ServiceMonitor" ;;
+    values-rule-knobs) echo "$base PrometheusRule" ;;
     values-monitoring)
       local kinds="$base ServiceMonitor"
       chart_has_rules && kinds+=" PrometheusRule"
@@ -604,21 +609,13 @@ check_secrets() {
 
 # --- chart-files --------------------------------------------------------------------------
 check_chart_files() {
-  local sources=() copies=()
+  # The chart's rules/ are generated from config/mixin with placeholders (tests/operate's
+  # test-mixin-stale.sh checks they are current); below, the rendered PrometheusRule is compared
+  # with config/prometheus/*.yml.
+  local sources=()
   for f in "$repo"/config/prometheus/*.yml; do
-    [[ -f "$f" ]] && grep -q '^groups:' "$f" && sources+=("$(basename "$f")")
+    [[ -f "$f" ]] && grep -q '^groups:' "$f" && sources+=("$f")
   done
-  for f in "$chart"/rules/*.yml; do [[ -f "$f" ]] && copies+=("$(basename "$f")"); done
-  if [[ ${#sources[@]} -eq 0 && ${#copies[@]} -eq 0 ]]; then
-    echo "TODO: config/prometheus/ has no rule files yet: nothing to compare"
-  else
-    expect "rules/ holds exactly config/prometheus's rule files (${sources[*]})" \
-      test "${sources[*]}" == "${copies[*]}"
-    for f in "${sources[@]}"; do
-      expect "rules/$f is identical to config/prometheus/$f (tests/helm/sync-chart-files.sh)" \
-        cmp -s "$repo/config/prometheus/$f" "$chart/rules/$f"
-    done
-  fi
   local dsources=() dcopies=()
   for f in "$repo"/dashboards/*.json; do [[ -f "$f" ]] && dsources+=("$(basename "$f")"); done
   for f in "$chart"/dashboards/*.json; do [[ -f "$f" ]] && dcopies+=("$(basename "$f")"); done
@@ -661,9 +658,9 @@ check_chart_files() {
       const canon = (v) => Array.isArray(v) ? v.map(canon) : v && typeof v === "object"
         ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v;
       const same = JSON.stringify(canon(got)) === JSON.stringify(canon(want));
-      console.log(`  ${same ? "ok" : "FAIL"}: the packaged PrometheusRule carries the ${want.length} groups, ` +
-                  `${want.reduce((n, g) => n + g.rules.length, 0)} rules of the rule files, unchanged`);
-      process.exit(same ? 0 : 1);' "$work/rule-spec.json" "$chart"/rules/*.yml && passes=$((passes + 1)) ||
+      console.log(`  ${same ? "ok" : "FAIL"}: with default values the packaged PrometheusRule carries the ${want.length} groups, ` +
+                  `${want.reduce((n, g) => n + g.rules.length, 0)} rules of config/prometheus/*.yml, unchanged`);
+      process.exit(same ? 0 : 1);' "$work/rule-spec.json" "${sources[@]}" && passes=$((passes + 1)) ||
       failures=$((failures + 1))
     if command -v promtool >/dev/null; then
       node --input-type=module -e '
@@ -683,6 +680,45 @@ check_chart_files() {
               | .data | to_entries[] | .value | fromjson | type == "object"] | length > 0 and all' \
       "$work/packaged.json"
   fi
+}
+
+# --- rule-knobs ---------------------------------------------------------------------------
+check_rule_knobs() {
+  local v="$here/values-rule-knobs.yaml" j="$work/values-rule-knobs.json" spec="$work/knobs-spec.json"
+  render "$v" values-rule-knobs
+  jq '[.[] | select(.kind == "PrometheusRule")] | if length == 1 then .[0].spec else error("not one PrometheusRule") end' "$j" >"$spec"
+  local all_alerts
+  all_alerts="$(grep -hcE '^ *- alert:' "$repo"/config/prometheus/*.yml | awk '{ n += $1 } END { print n }')"
+  expect "the disabled alerts are absent, the other $((all_alerts - 2)) alerts present" \
+    jqt --argjson n "$((all_alerts - 2))" '[.groups[].rules[] | select(.alert)] as $a
+      | ($a | length) == $n and ([$a[].alert] | index("SwrExporterThrottled") == null
+        and index("SwrSyncJobPendingTooLong") == null and index("SwrExporterDown") != null)' "$spec"
+  expect "no placeholder left" jqt '[.. | strings | select(contains("@@"))] | length == 0' "$spec"
+  expect "the selector replaces job=~\".*swr.*\" in every rule reading the exporter" \
+    jqt '[.. | strings | select(contains("job=~\".*swr.*\""))] | length == 0' "$spec"
+  expect "SwrExporterDown reads up{job=\"swr\", namespace=\"monitoring\"}" \
+    jqt '.groups[].rules[] | select(.alert == "SwrExporterDown") | .expr | contains("up{job=\"swr\", namespace=\"monitoring\"} == 0")' "$spec"
+  expect "every by()/on() naming job or organization keeps the cluster label first" \
+    jqt '[.groups[].rules[].expr | scan("(?:by|on) \\(([^)]*)\\)") | .[0] | select(test("job|organization"))]
+         | length > 10 and all(startswith("cluster, "))' "$spec"
+  expect "runbook_url and dashboard_url use the given bases" \
+    jqt '[.groups[].rules[] | select(.alert) | .annotations] | all(
+           (.runbook_url | startswith("https://runbooks.corp.example/swr.md#"))
+           and (.dashboard_url | startswith("https://grafana.corp.example/d/swr-sync/swr-sync")))' "$spec"
+  if command -v promtool >/dev/null; then
+    node --input-type=module -e '
+      const fs = await import("node:fs");
+      const YAML = await import(process.env.NM + "/yaml/dist/index.js");
+      fs.writeFileSync(process.argv[2], YAML.stringify(JSON.parse(fs.readFileSync(process.argv[1], "utf8"))));' \
+      "$spec" "$work/knobs-rules.yml"
+    expect "promtool check rules passes on the rules with the knobs set" promtool check rules "$work/knobs-rules.yml"
+  else
+    bad "promtool not installed (apt-get install prometheus)"
+  fi
+  expect_render_failure "prometheusRule.disabledAlerts with an unknown alert" "which is no alert of the chart" \
+    -f "$v" --set 'prometheusRule.disabledAlerts={SwrNoSuchAlert}'
+  expect_render_failure "prometheusRule.runbookUrlBase with a quote (schema)" "runbookUrlBase" \
+    -f "$v" --set 'prometheusRule.runbookUrlBase=http://x/"y'
 }
 
 # --- sharding -----------------------------------------------------------------------------
@@ -1261,6 +1297,7 @@ case "$check" in
   checksum) check_checksum ;;
   secrets) check_secrets ;;
   chart-files) check_chart_files ;;
+  rule-knobs) check_rule_knobs ;;
   sharding) check_sharding ;;
   bad-values) check_bad_values ;;
   features) check_features ;;

@@ -1,21 +1,13 @@
 #!/usr/bin/env bash
-# Refreshes the chart's copies of the alerting/recording rules and the Grafana dashboards:
-# Helm reads no file outside the chart, so helm/swr-sync-exporter/ keeps copies that
-# `helm-test.sh chart-files` compares with the originals.
-#   config/prometheus/*.yml (rule files: those with a top-level `groups:`) -> rules/
-#   dashboards/*.json                                                       -> dashboards/
-#   LICENSE (when the repository has one)                                   -> LICENSE
+# Refreshes the chart's generated files: Helm reads no file outside the chart, so
+# helm/swr-sync-exporter/ keeps
+#   rules/*.yml        the mixin's rules with placeholders (scripts/generate-mixin.sh writes them,
+#                      with config/prometheus/ and dashboards/)
+#   dashboards/*.json  the dashboard (the same script)
+#   LICENSE            a copy of the repository's (when it has one)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 chart="$repo/helm/swr-sync-exporter"
-
-mkdir -p "$chart/rules" "$chart/dashboards"
-rm -f "$chart"/rules/*.yml "$chart"/dashboards/*.json
-for f in "$repo"/config/prometheus/*.yml; do
-  [[ -f "$f" ]] && grep -q '^groups:' "$f" && cp "$f" "$chart/rules/"
-done
-for f in "$repo"/dashboards/*.json; do
-  [[ -f "$f" ]] && cp "$f" "$chart/dashboards/"
-done
+"$repo/scripts/generate-mixin.sh"
 if [[ -f "$repo/LICENSE" ]]; then cp "$repo/LICENSE" "$chart/LICENSE"; fi
 ls "$chart/rules" "$chart/dashboards"
