@@ -262,7 +262,7 @@ local oneline(s) = std.join(' ', std.filter(function(l) l != '', std.split(s, '\
               / on (%(ji)s)
                 count by (%(ji)s) (swr_exporter_repository_up{%(selector)s})
             )
-            >= %(repositoriesDownRatio)g
+            > %(repositoriesDownRatio)g
           |||),
           'for': '10m',
           labels: { severity: 'warning' },

@@ -33,7 +33,7 @@
     // createdAt of the job may precede the repository's updated_at by this much.
     autoSyncSlackSeconds: 60,
 
-    // SwrExporterRepositoriesDown: this share of an exporter's repositories fail.
+    // SwrExporterRepositoriesDown: more than this share of an exporter's repositories fail.
     repositoriesDownRatio: 0.5,
     // SwrExporterThrottled: this share of the requests answered 429 over 15 minutes...
     throttledRatio: 0.1,
