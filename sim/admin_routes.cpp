@@ -172,14 +172,18 @@ void write_outage(Writer& w, const SimState& state) {
   w.Uint64(state.outage.refused_requests());
   put(w, "unavailable_answers");
   w.Uint64(state.outage.unavailable_answers());
+  put(w, "credentials_refusals");
+  w.Uint64(state.outage.credentials_refusals());
   w.EndObject();
 }
 
-// POST /_sim/outage {"seconds": N, "kind": "refuse"|"503"}. refuse: the listening socket is
-// closed (connecting gets ECONNREFUSED) and open connections are shut down, this one's after
-// its answer; the same port opens again when the time is up, and the controls are unreachable
-// meanwhile. 503: every API call (SWR, IAM, metadata) is answered 503 with its service's error
-// body; /_sim/ keeps working.
+// POST /_sim/outage {"seconds": N, "kind": "refuse"|"503"|"credentials"|"iam_credentials"}.
+// refuse: the listening socket is closed (connecting gets ECONNREFUSED) and open connections are
+// shut down, this one's after its answer; the same port opens again when the time is up, and the
+// controls are unreachable meanwhile. 503: every API call (SWR, IAM, metadata) is answered 503
+// with its service's error body; /_sim/ keeps working. credentials: every SWR call is answered
+// 401 APIGW.0301 (the credentials refused); IAM and metadata answer as usual. iam_credentials:
+// every IAM token request (/v3/auth/tokens) is answered 401 with IAM's body.
 void handle_outage(SimState& state, const Request& req, Response& res) {
   OutageKind kind = OutageKind::kNone;
   double seconds = 0;
@@ -189,7 +193,9 @@ void handle_outage(SimState& state, const Request& req, Response& res) {
     if (!doc.IsObject()) throw std::invalid_argument("body must be a JSON object");
     const std::string kind_text = text(doc, "kind", true);
     const auto parsed = parse_outage_kind(kind_text);
-    if (!parsed) throw std::invalid_argument("kind must be \"refuse\" or \"503\"");
+    if (!parsed)
+      throw std::invalid_argument(
+          "kind must be \"refuse\", \"503\", \"credentials\" or \"iam_credentials\"");
     kind = *parsed;
     const JsonValue& body = doc;  // const iterators: clang's C++20 == is ambiguous otherwise
     const auto s = body.FindMember("seconds");

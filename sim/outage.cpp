@@ -17,6 +17,10 @@ std::string_view to_string(OutageKind kind) {
       return "refuse";
     case OutageKind::kUnavailable:
       return "503";
+    case OutageKind::kCredentials:
+      return "credentials";
+    case OutageKind::kIamCredentials:
+      return "iam_credentials";
   }
   return "none";
 }
@@ -24,6 +28,8 @@ std::string_view to_string(OutageKind kind) {
 std::optional<OutageKind> parse_outage_kind(std::string_view text) {
   if (text == "refuse") return OutageKind::kRefuse;
   if (text == "503") return OutageKind::kUnavailable;
+  if (text == "credentials") return OutageKind::kCredentials;
+  if (text == "iam_credentials") return OutageKind::kIamCredentials;
   return std::nullopt;
 }
 
@@ -38,7 +44,7 @@ bool Outage::begin(OutageKind kind, std::int64_t until_us) {
 
 OutageKind Outage::active(std::int64_t now_us) const {
   std::lock_guard lock(mutex_);
-  if (kind_ == OutageKind::kUnavailable && now_us >= until_us_) return OutageKind::kNone;
+  if (kind_ != OutageKind::kRefuse && now_us >= until_us_) return OutageKind::kNone;
   return kind_;
 }
 
@@ -65,6 +71,16 @@ void Outage::count_refused_request() {
 void Outage::count_unavailable_answer() {
   std::lock_guard lock(mutex_);
   ++unavailable_answers_;
+}
+
+void Outage::count_credentials_refusal() {
+  std::lock_guard lock(mutex_);
+  ++credentials_refusals_;
+}
+
+std::uint64_t Outage::credentials_refusals() const {
+  std::lock_guard lock(mutex_);
+  return credentials_refusals_;
 }
 
 std::uint64_t Outage::refused_requests() const {

@@ -456,6 +456,15 @@ Simulates Huawei Cloud SWR (sync jobs, organizations, repositories) and IAM toke
                            for them (default: $SWR_TEST_LOG_DIR/issued-secrets when that is set)
 
 Durations: 500ms, 30s, 5m, 24h. Prints `swr-sim listening on http://HOST:PORT` once bound.
+
+Controls under /_sim/ (JSON bodies): POST /_sim/jobs, /_sim/push, /_sim/delete-repository,
+/_sim/churn, /_sim/revoke-tokens, /_sim/unlock-keys, /_sim/reset-stats; GET /_sim/stats;
+POST /_sim/outage {"seconds": N, "kind": K} (GET /_sim/outage for its state), K one of
+  refuse           the port closes for N seconds (connections refused, open ones cut)
+  503              every API call (SWR, IAM, metadata) answered 503
+  credentials      every SWR call answered 401 APIGW.0301 (the credentials refused); IAM and
+                   the metadata service answer as usual
+  iam_credentials  every IAM token request (/v3/auth/tokens) answered 401; SWR as usual
 )";
 }
 

@@ -56,6 +56,31 @@ bool answer_outage(SimState& state, const httplib::Request& req, httplib::Respon
       res.status = 503;
       res.set_content("swr-sim: refusing connections\n", "text/plain");
       return true;
+    case OutageKind::kCredentials:
+      // Every SWR call: the gateway refuses the signature or token, as for a deleted key pair
+      // or a revoked token. IAM and the metadata service answer as usual.
+      if (req.path.starts_with("/_sim/") || req.path.starts_with("/v3/") ||
+          req.path.starts_with("/meta-data/") || req.path.starts_with("/openstack/")) {
+        return false;
+      }
+      state.outage.count_credentials_refusal();
+      state.stats.count_auth_failure();
+      res.status = 401;
+      res.set_content(apig_error_body("APIGW.0301",
+                                      "Incorrect IAM authentication information: the credentials "
+                                      "were refused (swr-sim outage kind credentials)",
+                                      request_id_of(res)),
+                      kJsonType);
+      return true;
+    case OutageKind::kIamCredentials:
+      // Every IAM token request: the password (or token) is refused. SWR answers as usual.
+      if (!(req.path == "/v3/auth/tokens")) return false;
+      state.outage.count_credentials_refusal();
+      state.stats.count_auth_failure();
+      res.status = 401;
+      res.set_content(iam_error_body(401, "Unauthorized", "The username or password is wrong."),
+                      kJsonType);
+      return true;
     case OutageKind::kUnavailable:
       break;
   }

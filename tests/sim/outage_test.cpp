@@ -217,3 +217,69 @@ TEST_CASE("outage: bad requests are refused with the reason") {
   }
   CHECK(sim.stats()["outage"]["started"].GetUint64() == 0);
 }
+
+TEST_CASE("outage credentials: every SWR call 401 APIGW.0301 until the time is up; IAM answers") {
+  FakeClock clock;
+  RunningSim sim(small_world(), clock.clock());
+  const std::string token = sim.token();
+  const std::string jobs = job_target("team-a", "app1", 5, 0);
+  REQUIRE(sim.get(jobs, token)->status == 200);
+
+  const auto started = post_outage(sim, R"({"seconds": 10, "kind": "credentials"})");
+  REQUIRE(started);
+  CHECK(started->status == 200);
+  CHECK(parse_json(started->body)["outage"]["kind"].GetString() == std::string("credentials"));
+
+  for (const std::string& target :
+       {jobs, std::string("/v2/manage/namespaces"),
+        std::string("/v2/manage/namespaces/team-a/repos/app1/sync_repo")}) {
+    CAPTURE(target);
+    const auto swr = sim.get(target, token);
+    REQUIRE(swr);
+    CHECK(swr->status == 401);
+    const auto body = parse_json(swr->body);
+    CHECK(body["error_code"].GetString() == std::string("APIGW.0301"));
+    CHECK(body["request_id"].GetString() == swr->get_header_value("X-Request-Id"));
+  }
+  // IAM and the metadata service are not part of it.
+  const auto iam = sim.issue();
+  REQUIRE(iam);
+  CHECK(iam->status == 201);
+  const httplib::Headers ttl = {{"X-Metadata-Token-Ttl-Seconds", "60"}};
+  CHECK(sim.client().Put("/meta-data/latest/api/token", ttl, "", "text/plain")->status == 200);
+  auto stats = sim.stats();
+  CHECK(stats["outage"]["kind"].GetString() == std::string("credentials"));
+  CHECK(stats["outage"]["credentials_refusals"].GetUint64() == 3);
+
+  clock.advance_seconds(9);
+  CHECK(sim.get(jobs, token)->status == 401);
+  clock.advance_seconds(1);
+  CHECK(sim.get(jobs, token)->status == 200);
+  CHECK(sim.stats()["outage"]["kind"].GetString() == std::string("none"));
+}
+
+TEST_CASE("outage iam_credentials: every IAM token request 401 in IAM's shape; SWR answers") {
+  FakeClock clock;
+  RunningSim sim(small_world(), clock.clock());
+  const std::string token = sim.token();
+  const std::string jobs = job_target("team-a", "app1", 5, 0);
+  REQUIRE(post_outage(sim, R"({"seconds": 5, "kind": "iam_credentials"})")->status == 200);
+  const auto iam = sim.issue();
+  REQUIRE(iam);
+  CHECK(iam->status == 401);
+  CHECK(parse_json(iam->body)["error"]["code"].GetInt() == 401);
+  CHECK(sim.get(jobs, token)->status == 200);
+  CHECK(sim.stats()["outage"]["credentials_refusals"].GetUint64() == 1);
+  clock.advance_seconds(5);
+  CHECK(sim.issue()->status == 201);
+}
+
+TEST_CASE("outage: an unknown kind is refused with the kinds there are") {
+  FakeClock clock;
+  RunningSim sim(small_world(), clock.clock());
+  const auto r = post_outage(sim, R"({"seconds": 5, "kind": "credential"})");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(parse_json(r->body)["error"].GetString() ==
+        std::string(R"(kind must be "refuse", "503", "credentials" or "iam_credentials")"));
+}
