@@ -22,6 +22,7 @@
 
 #include "collect/discovery.h"
 #include "collect/inventory.h"
+#include "collect/sync_rules.h"
 #include "collect/poller.h"
 #include "config/config_loader.h"
 #include "huaweicloud/authorizer.h"
@@ -151,6 +152,7 @@ class ApiObserverToMetrics final : public swr::huaweicloud::ApiObserver {
   void on_request(std::string_view api, std::string_view code, double seconds) override {
     metrics_.record_request(api, code, seconds);
   }
+  void on_credentials(bool refused) override { metrics_.set_credentials_refused(refused); }
   void on_token_expiry(double unix_seconds) override { metrics_.set_token_expiry(unix_seconds); }
 
  private:
@@ -232,9 +234,10 @@ struct Pipeline {
   swr::config::Config config;
   std::unique_ptr<swr::huaweicloud::Transport> transport;
   std::unique_ptr<swr::huaweicloud::Authorizer> authorizer;
-  std::unique_ptr<swr::huaweicloud::RateLimiter> limiter;
+  std::shared_ptr<swr::huaweicloud::RateLimiter> limiter;  // also read by /metrics
   std::unique_ptr<swr::huaweicloud::SwrClient> client;
   std::unique_ptr<swr::collect::Poller> poller;
+  std::unique_ptr<swr::collect::SyncRuleReader> rules;  // none when swr_sync_rule_info is off
   std::unique_ptr<swr::collect::Inventory> inventory;
 };
 
@@ -250,7 +253,7 @@ std::unique_ptr<Pipeline> make_pipeline(const swr::config::Config& config,
       {config.huaweicloud.ca_file, config.scrape.timeout, 32 * 1024 * 1024});
   p->authorizer = make_authorizer(config, *p->transport, observer, clock);
   p->limiter =
-      std::make_unique<swr::huaweicloud::RateLimiter>(config.scrape.max_requests_per_second, clock);
+      std::make_shared<swr::huaweicloud::RateLimiter>(config.scrape.max_requests_per_second, clock);
   p->client = std::make_unique<swr::huaweicloud::SwrClient>(
       config.huaweicloud.swr_endpoint, *p->transport, *p->authorizer, observer, clock, *p->limiter);
   swr::collect::PollOptions options{{},
@@ -265,12 +268,23 @@ std::unique_ptr<Pipeline> make_pipeline(const swr::config::Config& config,
   // A histogram nobody is served costs nothing: its jobs are not observed.
   const auto& off = config.metrics.disabled_families;
   options.observe_durations =
+  // The rules' read times go with the poller that holds the rules read.
+  const bool read_rules = std::find(off.begin(), off.end(), "swr_sync_rule_info") == off.end();
+  const swr::collect::SyncRuleOptions rule_options{
+      config.discovery.interval, config.scrape.interval, config.scrape.concurrency};
       std::find(off.begin(), off.end(), "swr_sync_job_duration_seconds") == off.end();
   if (old && old->poller->can_take(options)) {
     p->poller = std::move(old->poller);
+    if (read_rules && old->rules) {
+      p->rules = std::move(old->rules);
+      p->rules->reconfigure(rule_options, *p->client);
+    }
     p->poller->reconfigure(options, *p->client);
   } else {
     p->poller = std::make_unique<swr::collect::Poller>(options, *p->client, clock);
+  if (read_rules && !p->rules) {
+    p->rules = std::make_unique<swr::collect::SyncRuleReader>(rule_options, *p->client);
+  }
   }
   // The listing gives change hints every cycle; --once reads everything and needs none.
   const bool hints = config.scrape.recheck_interval.count() > 0 && !once;
@@ -378,8 +392,20 @@ int main(int argc, char** argv) {
   const std::string revision = kRevision;
   std::atomic<int> shard{config.sharding.shard}, total_shards{config.sharding.total_shards};
   std::atomic<bool> last_reload_ok{true};
+  // The pipeline in use, for the live gauges: swapped by a reload between cycles.
+  std::mutex live_pipeline_mutex;
+  double poll_interval_seconds =
+      std::chrono::duration<double>(current->config.scrape.interval).count();
+  std::shared_ptr<const swr::huaweicloud::RateLimiter> live_limiter = current->limiter;
   std::atomic<double> last_reload_success{swr::to_unix_seconds(clock.now())};
   swr::metrics::ExpositionCache cache([&] {
+    {
+      std::lock_guard lock(live_pipeline_mutex);
+      for (auto& family :
+           swr::metrics::poll_families(poll_interval_seconds, live_limiter->current_rate())) {
+        families.push_back(std::move(family));
+      }
+    }
     std::vector<prometheus::MetricFamily> families = api_metrics.collect();
     families.push_back(swr::metrics::build_info_family(version, revision));
     for (auto& family : swr::metrics::shard_families(shard, total_shards)) {
@@ -433,6 +459,8 @@ int main(int argc, char** argv) {
       }
     }
     swr::collect::CycleInput input;
+    if (inventory.discovery_listing.listed())
+      input.discovery_listing = &inventory.discovery_listing;
     if (inventory.hints.listed()) input.hints = &inventory.hints;
     input.listing_requests = inventory.listing_requests;
     input.read_everything = flags.once;
@@ -444,6 +472,27 @@ int main(int argc, char** argv) {
           {{"initial_pass_complete", partial->initial_pass_complete ? "true" : "false"}});
     };
     const double cpu_before = process_cpu_seconds();
+    // The auto-sync rules with what the cycle's budget leaves (--once: all of them).
+    swr::collect::SyncRuleReport rule_reads;
+    if (p.rules && !report.stopped) {
+      std::size_t max_reads = p.poller->repositories().size();
+      if (!flags.once) {
+        const double seconds =
+            std::chrono::duration<double>(
+                std::max(p.config.scrape.interval, std::chrono::milliseconds{10'000}))
+                .count();
+        const auto budget =
+            static_cast<std::int64_t>(p.config.scrape.max_requests_per_second * seconds * 0.9);
+        max_reads = static_cast<std::size_t>(
+            std::max<std::int64_t>(0, budget - inventory.listing_requests - report.requests));
+      }
+      rule_reads = p.rules->refresh(
+          p.poller->repositories(), max_reads, std::chrono::steady_clock::now(), stop,
+          [&](const swr::RepositoryRef& ref, std::vector<swr::SyncRule> rules) {
+            p.poller->set_sync_rules(ref, std::move(rules));
+          });
+      if (rule_reads.read > 0) p.poller->republish();
+    }
     const swr::collect::CycleReport report = p.poller->run_cycle(input, stop);
     const double cpu_cycle = process_cpu_seconds() - cpu_before;
     const auto render_start = std::chrono::steady_clock::now();
@@ -468,6 +517,9 @@ int main(int argc, char** argv) {
                                   {"tracked_jobs", std::to_string(p.poller->tracked_jobs())},
                                   {"listing_requests", std::to_string(inventory.listing_requests)},
                                   {"listing_seconds", std::to_string(listing_seconds)},
+                                  {"sync_rule_reads", std::to_string(rule_reads.read)},
+                                  {"sync_rule_failures", std::to_string(rule_reads.failed)},
+                                  {"sync_rules_due", std::to_string(rule_reads.due_left)},
                                   {"requests", std::to_string(report.requests)},
                                   {"seconds", std::to_string(report.seconds)},
                                   {"cpu_seconds", std::to_string(cpu_cycle)},
@@ -555,6 +607,12 @@ int main(int argc, char** argv) {
       {
         std::unique_lock lock(reload_mutex);
         if (pending) {
+          {
+            std::lock_guard live_lock(live_pipeline_mutex);
+            poll_interval_seconds =
+                std::chrono::duration<double>(current->config.scrape.interval).count();
+            live_limiter = current->limiter;
+          }
           current = make_pipeline(*pending, observer, clock, std::move(current), false);
           cache.select(
               swr::MetricFamilySelection::without(current->config.metrics.disabled_families));

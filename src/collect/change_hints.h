@@ -2,7 +2,9 @@
 // can have happened since a repository was last read.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -31,6 +33,8 @@ struct Hint {
   Kind kind = Kind::kNone;
   const std::string* fingerprint = nullptr;  // kFingerprint
   const std::string* problem = nullptr;      // kUnusable, kListingFailed
+  // The entry's `updated_at` (kFingerprint, kUnusable), when it is a timestamp.
+  std::optional<std::int64_t> updated_at_us;
 };
 
 class ChangeHints {

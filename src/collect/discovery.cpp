@@ -101,12 +101,12 @@ DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options,
       if (options.exclude && std::regex_match(full, *options.exclude)) continue;
       if (!in_shard(ref)) continue;
       if (options.only_with_sync_rules) {
-        NamesResult rules = api.list_sync_rules(ref, stop);
-        if (!rules.names) {
+        SyncRulesResult rules = api.list_sync_rules(ref, stop);
+        if (!rules.rules) {
           out.error = rules.failure.message;
           return out;
         }
-        if (rules.names->empty()) continue;
+        if (rules.rules->empty()) continue;
       }
       out.repositories.push_back(std::move(ref));
     }

@@ -68,7 +68,11 @@ InventoryCycle Inventory::next(std::chrono::steady_clock::time_point now, std::s
     }
     out.discovery = std::move(found);
   }
-  if (options_.change_hints) out.hints = ChangeHints(std::move(listings));
+  if (options_.change_hints) {
+    out.hints = ChangeHints(std::move(listings));
+  } else if (!listings.empty()) {
+    out.discovery_listing = ChangeHints(std::move(listings));
+  }
   return out;
 }
 

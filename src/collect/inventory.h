@@ -25,6 +25,9 @@ struct InventoryOptions {
 struct InventoryCycle {
   std::optional<DiscoveryResult> discovery;  // when discovery ran this cycle
   ChangeHints hints;                         // listed() when change hints are on
+  // Without change hints, the listing discovery made (listed() when it ran): the repositories'
+  // last push comes from it.
+  ChangeHints discovery_listing;
   int listing_requests = 0;
   std::vector<std::string> listing_errors;  // one per organization whose listing failed
 };

@@ -250,6 +250,11 @@ CycleReport Poller::run_cycle(const CycleInput& input, std::stop_token stop) {
   const auto now = clock_.now();
   CycleReport report;
   report.repositories = options_.repositories.size();
+  if (input.hints != nullptr && input.hints->listed()) {
+    note_pushes(*input.hints);
+  } else if (input.discovery_listing != nullptr && input.discovery_listing->listed()) {
+    note_pushes(*input.discovery_listing);
+  }
   const std::vector<Read> reads = plan(input, now, report);
   std::vector<RepositoryRef> repos;
   repos.reserve(reads.size());
@@ -431,6 +436,25 @@ CycleReport Poller::run_cycle(const CycleInput& input, std::stop_token stop) {
   snapshot_ = std::move(snapshot);
   return report;
 }
+
+void Poller::note_pushes(const ChangeHints& listing) {
+  for (auto& [ref, state] : states_) {
+    const Hint hint = listing.lookup(ref);
+    if (!hint.updated_at_us || hint.updated_at_us == state.last_push_us) continue;
+    state.last_push_us = hint.updated_at_us;
+    series_changed_ = true;
+  }
+}
+
+void Poller::set_sync_rules(const RepositoryRef& ref, std::vector<SyncRule> rules) {
+  const auto it = states_.find(ref);
+  if (it == states_.end()) return;
+  if (it->second.sync_rules == rules) return;
+  it->second.sync_rules = std::move(rules);
+  series_changed_ = true;
+}
+
+void Poller::republish() { snapshot_ = make_snapshot(clock_.now()); }
 
 std::shared_ptr<Snapshot> Poller::make_snapshot(std::chrono::system_clock::time_point now) {
   const bool changed = series_changed_ || repositories_changed_;

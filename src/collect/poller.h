@@ -15,6 +15,7 @@
 #include "collect/job_ledger.h"
 #include "collect/snapshot.h"
 #include "model/clock.h"
+#include "model/discovery_api.h"
 #include "model/sync_job_api.h"
 
 namespace swr::collect {
@@ -46,8 +47,11 @@ struct PollOptions {
 // What one cycle is given besides the options.
 struct CycleInput {
   const ChangeHints* hints = nullptr;  // none: no listing this cycle
-  int listing_requests = 0;            // already spent on the listing this cycle
-  bool read_everything = false;        // --once: every repository, unbounded
+  // Without change hints, the listing discovery made this cycle, if any: only the repositories'
+  // last push is taken from it.
+  const ChangeHints* discovery_listing = nullptr;
+  int listing_requests = 0;      // already spent on the listing this cycle
+  bool read_everything = false;  // --once: every repository, unbounded
   // Receives a snapshot of what has been read so far, during a long cycle.
   std::function<void(std::shared_ptr<const Snapshot>)> progress;
 };
@@ -99,6 +103,11 @@ class Poller {
   // Runs one cycle. Never overlaps itself: call it from one thread.
   CycleReport run_cycle(const CycleInput& input, std::stop_token stop);
   CycleReport run_cycle(std::stop_token stop) { return run_cycle(CycleInput{}, stop); }
+  // A repository's auto-sync rules as just read; ignored for one no longer polled. The snapshot
+  // shows them from the next republish() or cycle.
+  void set_sync_rules(const RepositoryRef& ref, std::vector<SyncRule> rules);
+  // A new snapshot of what is known now, with the last finished cycle's figures.
+  void republish();
   std::shared_ptr<const Snapshot> snapshot() const { return snapshot_; }
 
  private:
@@ -131,6 +140,8 @@ class Poller {
   std::vector<Read> plan(const CycleInput& input, std::chrono::system_clock::time_point now,
                          CycleReport& report);
   std::shared_ptr<Snapshot> make_snapshot(std::chrono::system_clock::time_point now);
+  // The repositories' last push from this cycle's listing.
+  void note_pushes(const ChangeHints& listing);
   std::map<RepositoryRef, RepositoryState> states_;
   std::map<RepositoryRef, Memory> memory_;
   std::optional<double> last_success_end_;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/discovery_api.h"
 #include "model/sync_job.h"
 
 namespace swr::collect {
@@ -43,6 +44,10 @@ struct RepositoryState {
   bool has_data = false;   // some fetch ever succeeded: destinations are its result
   std::vector<DestinationSummary> destinations;  // sorted by (target_region, target_organization)
   std::int64_t jobs = 0;
+  // The listing's `updated_at` (its last push or tag change), as last listed; none until then.
+  std::optional<std::int64_t> last_push_us;
+  // Its auto-sync rules as last read (sorted, each once); none until a read succeeded.
+  std::optional<std::vector<SyncRule>> sync_rules;
 };
 
 struct HistogramSeries {

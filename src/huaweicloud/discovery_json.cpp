@@ -130,6 +130,9 @@ ListingParse parse_repositories(std::string_view body, std::string_view organiza
     RepositoryListing entry;
     entry.name = text(*name);
     std::tie(entry.fingerprint, entry.problem) = fingerprint(item);
+    if (const rapidjson::Value* updated = string_member(item, "updated_at")) {
+      entry.updated_at_us = parse_timestamp_us({updated->GetString(), updated->GetStringLength()});
+    }
     out.entries.push_back(std::move(entry));
   }
   out.items = doc.Size();
@@ -157,6 +160,46 @@ NamesParse parse_sync_rules(std::string_view body) {
     out.names.push_back(text(*region) + "/" + text(*ns));
   }
   out.items = doc.Size();
+  return out;
+}
+
+SyncRulesParse parse_sync_rule_details(std::string_view body) {
+  SyncRulesParse out;
+  rapidjson::Document doc;
+  NamesParse status;
+  if (!parse(body, doc, status)) {
+    out.error = std::move(status.error);
+    return out;
+  }
+  if (!doc.IsArray()) {
+    out.error = "expected a JSON array of sync rules";
+    return out;
+  }
+  auto fail = [&](rapidjson::SizeType i, const std::string& why) {
+    out.error = "element " + std::to_string(i) + " " + why;
+    out.rules.clear();
+    return out;
+  };
+  for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
+    const rapidjson::Value& item = doc[i];
+    if (!item.IsObject()) return fail(i, "is not an object");
+    const rapidjson::Value* region = string_member(item, "remoteRegionId");
+    const rapidjson::Value* ns = string_member(item, "remoteNamespace");
+    if (region == nullptr || ns == nullptr) {
+      return fail(i, "has no string `remoteRegionId` and `remoteNamespace`");
+    }
+    SyncRule rule{text(*region), text(*ns)};
+    for (const auto& [key, flag] :
+         {std::pair<const char*, bool*>{"syncAuto", &rule.sync_auto},
+          std::pair<const char*, bool*>{"override", &rule.override_image}}) {
+      const auto member = item.FindMember(key);
+      if (member == item.MemberEnd() || member->value.IsNull()) continue;
+      if (!member->value.IsBool())
+        return fail(i, "has a `" + std::string(key) + "` that is not true or false");
+      *flag = member->value.GetBool();
+    }
+    out.rules.push_back(std::move(rule));
+  }
   return out;
 }
 

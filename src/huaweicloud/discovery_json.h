@@ -35,4 +35,15 @@ ListingParse parse_repositories(std::string_view body, std::string_view organiza
 // [{"remoteRegionId":..., "remoteNamespace":..., ...}] -> "region/organization".
 NamesParse parse_sync_rules(std::string_view body);
 
+struct SyncRulesParse {
+  std::vector<SyncRule> rules;  // in the body's order
+  std::string error;            // empty on success
+};
+
+// [{"remoteRegionId":"cn-east-3", "remoteNamespace":"team-b", "syncAuto":true, "override":false,
+// ...}]: every element an object with string remoteRegionId and remoteNamespace; syncAuto and
+// override, when present and not null, booleans (absent or null: false, as the SDK's model
+// defaults them). Anything else fails the whole body: a rule half read is not a rule.
+SyncRulesParse parse_sync_rule_details(std::string_view body);
+
 }  // namespace swr::huaweicloud

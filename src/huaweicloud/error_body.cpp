@@ -72,4 +72,10 @@ bool is_gateway_auth_code(std::string_view code) {
          code.starts_with("APIG.01") || code.starts_with("APIGW.01");
 }
 
+bool is_credentials_refusal(int status, std::string_view code) {
+  if (status == 401) return true;
+  if (status != 403 || is_throttling_code(code)) return false;
+  return code.starts_with("APIG.03") || code.starts_with("APIGW.03") || code.starts_with("IAM.");
+}
+
 }  // namespace swr::huaweicloud

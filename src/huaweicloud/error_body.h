@@ -21,5 +21,12 @@ ApiErrorBody parse_error_body(std::string_view body);
 bool is_throttling_code(std::string_view code);
 // APIG(W).0301 and friends: the AK/SK signature or credentials were refused.
 bool is_gateway_auth_code(std::string_view code);
+// Whether an SWR answer says the credentials themselves are bad (swr_exporter_credentials_refused),
+// not that they lack a permission: any 401 (SWR documents 401 as "authentication failed / token
+// expired"; the gateway answers APIG(W).03xx with it), and a 403 only with the gateway's
+// authentication codes APIG(W).03xx (not its throttling APIG(W).0308) or an IAM.xxxx code. A 403
+// with SWR's own code (SVCSTG.SWR.403xxxx: no permission on this organization or repository) or
+// with no code says nothing of the credentials.
+bool is_credentials_refusal(int status, std::string_view code);
 
 }  // namespace swr::huaweicloud

@@ -104,6 +104,7 @@ class PasswordAuthorizer final : public Authorizer {
       last_error_ = "IAM token request failed: " + describe_failure(response);
     }
     const bool refused = response.status == 400 || response.status == 401 || response.status == 403;
+    if (response.status == 401 || response.status == 403) observer_.on_credentials(true);
     password_refused_ = refused;
     next_attempt_ = now + (refused ? std::chrono::duration_cast<Clock_::duration>(kRefusedBackoff)
                                    : std::chrono::duration_cast<Clock_::duration>(kRenewRetry));

@@ -105,6 +105,7 @@ class MetadataAuthorizer final : public Authorizer {
         const auto life = expires_at_ - now;
         renew_at_ = life > 2 * kRenewBefore ? expires_at_ - kRenewBefore : now + life / 2;
         log::info("got temporary keys from the metadata service",
+        observer_.on_token_expiry(static_cast<double>(parsed->second) / 1e6);
                   {{"api", "metadata"}, {"expires_at", format_timestamp_us(parsed->second)}});
         return std::nullopt;
       } else {

@@ -257,7 +257,7 @@ ListingResult SwrClient::list_repositories(const std::string& organization, std:
   return out;
 }
 
-NamesResult SwrClient::list_sync_rules(const RepositoryRef& repository, std::stop_token stop) {
+SyncRulesResult SwrClient::list_sync_rules(const RepositoryRef& repository, std::stop_token stop) {
   const std::string what = "sync_repo " + repository.organization + "/" + repository.repository;
   Outcome outcome =
       call("sync_repo",
@@ -265,9 +265,9 @@ NamesResult SwrClient::list_sync_rules(const RepositoryRef& repository, std::sto
                                       repository_path_name(repository.repository) + "/sync_repo"),
            what, stop);
   if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
-  NamesParse parsed = parse_sync_rules(outcome.response->body);
+  SyncRulesParse parsed = parse_sync_rule_details(outcome.response->body);
   if (!parsed.error.empty()) return {std::nullopt, {what + ": bad response body: " + parsed.error}};
-  return {std::move(parsed.names), {}};
+  return {std::move(parsed.rules), {}};
 }
 
 SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsigned_request,
@@ -312,6 +312,7 @@ SwrClient::Verdict SwrClient::judge(std::string_view api, const HttpRequest& sen
   if (response.status >= 200 && response.status < 300) {
     limiter_.on_success();
     return {Outcome{std::move(response), {}}, std::nullopt};
+    observer_.on_credentials(false);
   }
   auto fail = [&](std::string reason, bool authentication, bool not_found = false) {
     return Verdict{
@@ -328,6 +329,7 @@ SwrClient::Verdict SwrClient::judge(std::string_view api, const HttpRequest& sen
   const bool refused =
       response.status == 401 || (response.status == 403 && is_gateway_auth_code(error.code));
   if (refused) {
+  if (is_credentials_refusal(response.status, error.code)) observer_.on_credentials(true);
     if (authorizer_.signs_requests()) {
       std::lock_guard lock(mutex_);
       auth_blocked_until_ = clock_.now() + kAuthFailureBackoff;

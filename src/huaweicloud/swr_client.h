@@ -40,7 +40,7 @@ class SwrClient final : public SyncJobApi, public DiscoveryApi {
 
   NamesResult list_organizations(std::stop_token stop) override;
   ListingResult list_repositories(const std::string& organization, std::stop_token stop) override;
-  NamesResult list_sync_rules(const RepositoryRef& repository, std::stop_token stop) override;
+  SyncRulesResult list_sync_rules(const RepositoryRef& repository, std::stop_token stop) override;
 
   // Repositories per page of GET /v2/manage/repos (the API allows up to 1000; items carry their
   // tag lists, so pages stay moderate).

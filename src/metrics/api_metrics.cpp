@@ -21,8 +21,17 @@ ApiMetrics::ApiMetrics()
                    .Register(*registry_)),
       token_expiry_(prometheus::BuildGauge()
                         .Name("swr_exporter_token_expiry_timestamp_seconds")
-                        .Help("Expiry of the IAM token in use (password and token methods)")
-                        .Register(*registry_)) {}
+                        .Help("Expiry of the IAM token (password and token methods) or of the "
+                              "temporary keys (metadata method) in use")
+                        .Register(*registry_)),
+      credentials_refused_(
+          prometheus::BuildGauge()
+              .Name("swr_exporter_credentials_refused")
+              .Help("1 while the last authentication was refused: IAM answered the token "
+                    "request 401/403, or SWR answered 401, or 403 with an API-gateway "
+                    "authentication code; 0 once an SWR request is accepted")
+              .Register(*registry_)
+              .Add({})) {}
 
 void ApiMetrics::record_request(std::string_view api, std::string_view code, double seconds) {
   prometheus::Counter* counter = nullptr;
@@ -55,6 +64,10 @@ void ApiMetrics::record_request(std::string_view api, std::string_view code, dou
 
 void ApiMetrics::set_token_expiry(double unix_seconds) { token_expiry_.Add({}).Set(unix_seconds); }
 
+void ApiMetrics::set_credentials_refused(bool refused) {
+  credentials_refused_.Set(refused ? 1 : 0);
+}
+
 std::vector<prometheus::MetricFamily> ApiMetrics::collect() const {
   std::vector<prometheus::MetricFamily> out;
   for (auto& family : registry_->Collect()) {
@@ -80,6 +93,17 @@ std::vector<prometheus::MetricFamily> shard_families(int shard, int total_shards
                            "Which shard of the repositories this replica polls, from 0", shard),
           unlabelled_gauge("swr_exporter_total_shards",
                            "How many shards the repositories are split into", total_shards)};
+}
+
+std::vector<prometheus::MetricFamily> poll_families(double interval_seconds,
+                                                    double requests_per_second) {
+  return {
+      unlabelled_gauge("swr_exporter_poll_interval_seconds",
+                       "Time between two poll cycles (scrape.interval in use)", interval_seconds),
+      unlabelled_gauge("swr_exporter_rate_limit_requests_per_second",
+                       "Requests a second the rate limiter allows now: "
+                       "scrape.max_requests_per_second, less while the API throttles",
+                       requests_per_second)};
 }
 
 std::vector<prometheus::MetricFamily> reload_families(bool last_reload_ok,

@@ -229,6 +229,57 @@ void repository_up(const Snapshot& s, Writer& w, std::string_view name) {
   }
 }
 
+void latest_job_created(const Snapshot& s, Writer& w, std::string_view name) {
+  family_header(w.out(), name, "createdAt of the newest sync job of each destination", "gauge",
+                true);
+  std::string prefix;
+  each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
+    destination_prefix(prefix, name, repo, d);
+    w.out() += prefix;
+    w.out() += '}';
+    value_line(w.out(), seconds(d.latest_created_us));
+    w.line_done();
+  });
+}
+
+void last_push(const Snapshot& s, Writer& w, std::string_view name) {
+  family_header(w.out(), name,
+                "updated_at of the repository in the SWR repository listing: its last push or tag "
+                "change",
+                "gauge", true);
+  for (const RepositoryState& repo : s.repositories) {
+    // Like every series of a repository, not before the first pass has come to it.
+    if (!repo.attempted || !repo.last_push_us) continue;
+    w.out() += name;
+    open_labels(w.out(),
+                {{"organization", repo.ref.organization}, {"repository", repo.ref.repository}});
+    w.out() += '}';
+    value_line(w.out(), seconds(*repo.last_push_us));
+    w.line_done();
+  }
+}
+
+void rule_info(const Snapshot& s, Writer& w, std::string_view name) {
+  family_header(w.out(), name,
+                "The repository's auto-sync rules (ListImageAutoSyncReposDetails, read at the "
+                "discovery interval), value 1",
+                "gauge", true);
+  for (const RepositoryState& repo : s.repositories) {
+    if (!repo.attempted || !repo.sync_rules) continue;
+    for (const SyncRule& rule : *repo.sync_rules) {
+      w.out() += name;
+      open_labels(w.out(), {{"organization", repo.ref.organization},
+                            {"repository", repo.ref.repository},
+                            {"target_region", rule.target_region},
+                            {"target_organization", rule.target_organization},
+                            {"sync_auto", rule.sync_auto ? "true" : "false"},
+                            {"override", rule.override_image ? "true" : "false"}});
+      w.out() += "} 1\n";
+    }
+    w.line_done();
+  }
+}
+
 // The series of every repository, in the order they are written.
 struct RepositoryFamily {
   std::string_view name;
@@ -241,6 +292,9 @@ constexpr RepositoryFamily kRepositoryFamilies[] = {
     {"swr_sync_oldest_pending_job_created_timestamp_seconds", oldest_pending},
     {"swr_sync_latest_job_info", latest_job},
     {"swr_exporter_repository_up", repository_up},
+    {"swr_sync_latest_job_created_timestamp_seconds", latest_job_created},
+    {"swr_repository_last_push_timestamp_seconds", last_push},
+    {"swr_sync_rule_info", rule_info},
 };
 
 void cycle_gauge(Writer& w, const MetricFamilySelection& families, std::string_view name,

@@ -2,6 +2,8 @@
 // auto-sync rules. collect/ sees only this interface.
 #pragma once
 
+#include <compare>
+#include <cstdint>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -24,6 +26,24 @@ struct RepositoryListing {
   // has been seen. Empty when the entry's fields were missing or malformed (see `problem`).
   std::string fingerprint;
   std::string problem;  // why this entry gives no change hint; empty when it does
+  // `updated_at`: the last push or tag change, in microseconds since the epoch; none when it is
+  // missing or not a timestamp.
+  std::optional<std::int64_t> updated_at_us;
+};
+
+// One auto-sync rule of a repository (ListImageAutoSyncReposDetails).
+struct SyncRule {
+  auto operator<=>(const SyncRule&) const = default;
+
+  std::string target_region;        // remoteRegionId
+  std::string target_organization;  // remoteNamespace
+  bool sync_auto = false;           // syncAuto: a push starts a job
+  bool override_image = false;      // override: the destination's image is overwritten
+};
+
+struct SyncRulesResult {
+  std::optional<std::vector<SyncRule>> rules;  // set on success
+  ApiFailure failure;
 };
 
 struct ListingResult {
@@ -40,8 +60,9 @@ class DiscoveryApi {
   // names. A name listed twice is kept once, with the problem said.
   virtual ListingResult list_repositories(const std::string& organization,
                                           std::stop_token stop) = 0;
-  // The destinations (`region/organization`) of the repository's auto-sync rules.
-  virtual NamesResult list_sync_rules(const RepositoryRef& repository, std::stop_token stop) = 0;
+  // The repository's auto-sync rules, in the order the API gives them.
+  virtual SyncRulesResult list_sync_rules(const RepositoryRef& repository,
+                                          std::stop_token stop) = 0;
 };
 
 }  // namespace swr

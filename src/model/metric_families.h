@@ -20,7 +20,7 @@ struct MetricFamilyName {
   bool always_on = false;
 };
 
-inline constexpr std::array<MetricFamilyName, 28> kMetricFamilies{{
+inline constexpr std::array<MetricFamilyName, 34> kMetricFamilies{{
     // The repositories' series (snapshot_text.cpp).
     {"swr_sync_jobs"},
     {"swr_sync_job_duration_seconds"},
@@ -28,6 +28,9 @@ inline constexpr std::array<MetricFamilyName, 28> kMetricFamilies{{
     {"swr_sync_oldest_pending_job_created_timestamp_seconds"},
     {"swr_sync_latest_job_info"},
     {"swr_exporter_repository_up"},
+    {"swr_sync_latest_job_created_timestamp_seconds"},
+    {"swr_repository_last_push_timestamp_seconds"},
+    {"swr_sync_rule_info"},
     // The cycle's gauges (snapshot_text.cpp).
     {"swr_up", true},
     {"swr_exporter_cycle_duration_seconds"},
@@ -41,8 +44,11 @@ inline constexpr std::array<MetricFamilyName, 28> kMetricFamilies{{
     {"swr_exporter_api_requests_total"},
     {"swr_exporter_api_request_duration_seconds"},
     {"swr_exporter_token_expiry_timestamp_seconds"},
+    {"swr_exporter_credentials_refused", true},
+    {"swr_exporter_rate_limit_requests_per_second"},
     // The exporter itself (api_metrics.cpp, process_metrics.cpp).
     {"swr_exporter_build_info"},
+    {"swr_exporter_poll_interval_seconds", true},
     {"swr_exporter_shard_ordinal"},
     {"swr_exporter_total_shards"},
     {"swr_exporter_config_last_reload_successful"},

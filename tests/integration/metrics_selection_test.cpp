@@ -83,7 +83,9 @@ TEST_CASE("[metrics] enabled: only those, plus the health gauges; served over HT
   CHECK(families == std::set<std::string>{"swr_sync_jobs", "swr_exporter_repository_up", "swr_up",
                                           "swr_exporter_last_cycle_timestamp_seconds",
                                           "swr_exporter_last_success_timestamp_seconds",
-                                          "swr_exporter_initial_pass_complete"});
+                                          "swr_exporter_initial_pass_complete",
+                                          "swr_exporter_poll_interval_seconds",
+                                          "swr_exporter_credentials_refused"});
 }
 
 TEST_CASE("[metrics] mistakes stop --check-config and the start with FILE:LINE:COL, exit 2") {

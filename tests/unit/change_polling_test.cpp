@@ -72,7 +72,8 @@ class World final : public SyncJobApi {
       OrganizationListing& org = listings[ref.organization];
       org.ok = true;
       org.by_name[ref.repository] = {ref.repository,
-                                     "2026-01-01T00:00:00Z|" + std::to_string(repo.pushes), ""};
+                                     "2026-01-01T00:00:00Z|" + std::to_string(repo.pushes), "",
+                                     std::int64_t{1'767'225'600'000'000} + repo.pushes * 1'000'000};
     }
     return ChangeHints(std::move(listings));
   }

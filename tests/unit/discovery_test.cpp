@@ -40,16 +40,16 @@ class FakeDiscovery final : public DiscoveryApi {
     }
     std::vector<RepositoryListing> entries;
     for (const std::string& name : organizations[organization]) {
-      entries.push_back({name, "2026-01-01T00:00:00Z||", ""});
+      entries.push_back({name, "2026-01-01T00:00:00Z||", "", std::int64_t{1'767'225'600'000'000}});
     }
     return {entries, {}, 1};
   }
-  NamesResult list_sync_rules(const RepositoryRef& r, std::stop_token) override {
+  SyncRulesResult list_sync_rules(const RepositoryRef& r, std::stop_token) override {
     ++calls;
     if (without_rules.count(r.organization + "/" + r.repository)) {
-      return {std::vector<std::string>{}, {}};
+      return {std::vector<SyncRule>{}, {}};
     }
-    return {std::vector<std::string>{"cn-east-3/" + r.organization}, {}};
+    return {std::vector<SyncRule>{{"cn-east-3", r.organization, true, false}}, {}};
   }
 };
 

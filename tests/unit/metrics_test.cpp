@@ -38,14 +38,21 @@ Snapshot sample_snapshot() {
   d.oldest_pending_created_us = 1'700'000'100'000'000;
   d.latest_tag = "v1 \"quoted\" \\ and\nnewline";
   d.latest_status = SyncStatus::kSuccess;
+  d.latest_created_us = 1'700'000'150'250'000;
   repo.destinations.push_back(d);
+  repo.last_push_us = 1'700'000'140'000'000;
+  repo.sync_rules = std::vector<SyncRule>{{"cn-east-3", "team-a", true, false},
+                                          {"cn-south-1", "team \"b\"", false, true}};
   s.repositories.push_back(repo);
   RepositoryState down;
   down.ref = {"team-b", "gone"};
   down.attempted = true;
+  down.sync_rules = std::vector<SyncRule>{};  // read: no rules
   s.repositories.push_back(down);
   RepositoryState unread;  // the first pass has not come to it yet
   unread.ref = {"team-c", "later"};
+  unread.last_push_us = 1'700'000'000'000'000;
+  unread.sync_rules = std::vector<SyncRule>{{"cn-east-3", "team-c", true, true}};
   s.repositories.push_back(unread);
   s.duration_labels = {"organization", "target_region", "status"};
   s.duration_buckets = {1.5, 10};
@@ -176,16 +183,28 @@ TEST_CASE("every family name, label and help follows the naming rules") {
       }
     }
   }
-  for (const char* expected :
-       {"swr_sync_jobs", "swr_sync_job_duration_seconds",
-        "swr_sync_last_finished_timestamp_seconds",
-        "swr_sync_oldest_pending_job_created_timestamp_seconds", "swr_sync_latest_job_info",
-        "swr_up", "swr_exporter_repository_up", "swr_exporter_cycle_duration_seconds",
-        "swr_exporter_last_cycle_timestamp_seconds", "swr_exporter_last_success_timestamp_seconds",
-        "swr_exporter_api_requests_total", "swr_exporter_api_request_duration_seconds",
-        "swr_exporter_token_expiry_timestamp_seconds", "swr_exporter_build_info",
-        "swr_exporter_initial_pass_complete", "swr_exporter_repository_reads_total",
-        "swr_exporter_repositories_skipped", "swr_exporter_oldest_repository_read_age_seconds"}) {
+  for (const char* expected : {"swr_sync_jobs",
+                               "swr_sync_job_duration_seconds",
+                               "swr_sync_last_finished_timestamp_seconds",
+                               "swr_sync_oldest_pending_job_created_timestamp_seconds",
+                               "swr_sync_latest_job_info",
+                               "swr_up",
+                               "swr_exporter_repository_up",
+                               "swr_exporter_cycle_duration_seconds",
+                               "swr_exporter_last_cycle_timestamp_seconds",
+                               "swr_exporter_last_success_timestamp_seconds",
+                               "swr_exporter_api_requests_total",
+                               "swr_exporter_api_request_duration_seconds",
+                               "swr_exporter_token_expiry_timestamp_seconds",
+                               "swr_exporter_build_info",
+                               "swr_exporter_initial_pass_complete",
+                               "swr_exporter_repository_reads_total",
+                               "swr_exporter_repositories_skipped",
+                               "swr_exporter_oldest_repository_read_age_seconds",
+                               "swr_sync_latest_job_created_timestamp_seconds",
+                               "swr_repository_last_push_timestamp_seconds",
+                               "swr_sync_rule_info",
+                               "swr_exporter_credentials_refused"}) {
     CHECK_MESSAGE(names.count(expected), expected);
   }
 }
@@ -204,6 +223,10 @@ TEST_CASE("the snapshot's series, exactly") {
       R"(swr_sync_job_duration_seconds_bucket{organization="team-a",target_region="cn-east-3",status="success",le="+Inf"} 3)",
       R"(swr_sync_job_duration_seconds_sum{organization="team-a",target_region="cn-east-3",status="success"} 30.25)",
       R"(swr_exporter_repository_up{organization="team-b",repository="gone"} 0)",
+      R"(swr_sync_latest_job_created_timestamp_seconds{organization="team-a",repository="team/app",target_region="cn-east-3",target_organization="team-a"} 1700000150.25)",
+      R"(swr_repository_last_push_timestamp_seconds{organization="team-a",repository="team/app"} 1700000140)",
+      R"(swr_sync_rule_info{organization="team-a",repository="team/app",target_region="cn-east-3",target_organization="team-a",sync_auto="true",override="false"} 1)",
+      R"(swr_sync_rule_info{organization="team-a",repository="team/app",target_region="cn-south-1",target_organization="team \"b\"",sync_auto="false",override="true"} 1)",
       R"(swr_up 0)",
       R"(swr_exporter_cycle_duration_seconds 1.25)",
       R"(swr_exporter_last_cycle_timestamp_seconds 1700000200.5)",
@@ -228,6 +251,11 @@ TEST_CASE("the snapshot's series, exactly") {
   CHECK(text.find("team-c") == std::string::npos);
   CHECK(text.find("\nswr_exporter_last_success_timestamp_seconds ") == std::string::npos);
   CHECK(text.find("# TYPE swr_sync_job_duration_seconds histogram") != std::string::npos);
+  // A repository read and found without rules has no rule series; nor one with no data a
+  // latest-job series.
+  CHECK(text.find("swr_sync_rule_info{organization=\"team-b\"") == std::string::npos);
+  CHECK(text.find("swr_sync_latest_job_created_timestamp_seconds{organization=\"team-b\"") ==
+        std::string::npos);
 }
 
 TEST_CASE("numbers print with a dot whatever the global locale") {
@@ -402,6 +430,7 @@ std::vector<prometheus::MetricFamily> all_live_families() {
   live.push_back(metrics::build_info_family("0.1.0", "abc"));
   for (auto& f : metrics::shard_families(0, 1)) live.push_back(std::move(f));
   for (auto& f : metrics::reload_families(true, 1.7e9)) live.push_back(std::move(f));
+  for (auto& f : metrics::poll_families(60, 10)) live.push_back(std::move(f));
   for (auto& f : metrics::collect_process_metrics()) live.push_back(std::move(f));
   return live;
 }
