@@ -22,8 +22,8 @@
 
 #include "collect/discovery.h"
 #include "collect/inventory.h"
-#include "collect/sync_rules.h"
 #include "collect/poller.h"
+#include "collect/sync_rules.h"
 #include "config/config_loader.h"
 #include "huaweicloud/authorizer.h"
 #include "huaweicloud/swr_client.h"
@@ -152,8 +152,8 @@ class ApiObserverToMetrics final : public swr::huaweicloud::ApiObserver {
   void on_request(std::string_view api, std::string_view code, double seconds) override {
     metrics_.record_request(api, code, seconds);
   }
-  void on_credentials(bool refused) override { metrics_.set_credentials_refused(refused); }
   void on_token_expiry(double unix_seconds) override { metrics_.set_token_expiry(unix_seconds); }
+  void on_credentials(bool refused) override { metrics_.set_credentials_refused(refused); }
 
  private:
   swr::metrics::ApiMetrics& metrics_;
@@ -237,8 +237,8 @@ struct Pipeline {
   std::shared_ptr<swr::huaweicloud::RateLimiter> limiter;  // also read by /metrics
   std::unique_ptr<swr::huaweicloud::SwrClient> client;
   std::unique_ptr<swr::collect::Poller> poller;
-  std::unique_ptr<swr::collect::SyncRuleReader> rules;  // none when swr_sync_rule_info is off
   std::unique_ptr<swr::collect::Inventory> inventory;
+  std::unique_ptr<swr::collect::SyncRuleReader> rules;  // none when swr_sync_rule_info is off
 };
 
 // A new pipeline for `config`. The old one's poller (and with it the ledger, so exactly-once
@@ -268,23 +268,23 @@ std::unique_ptr<Pipeline> make_pipeline(const swr::config::Config& config,
   // A histogram nobody is served costs nothing: its jobs are not observed.
   const auto& off = config.metrics.disabled_families;
   options.observe_durations =
+      std::find(off.begin(), off.end(), "swr_sync_job_duration_seconds") == off.end();
   // The rules' read times go with the poller that holds the rules read.
   const bool read_rules = std::find(off.begin(), off.end(), "swr_sync_rule_info") == off.end();
   const swr::collect::SyncRuleOptions rule_options{
       config.discovery.interval, config.scrape.interval, config.scrape.concurrency};
-      std::find(off.begin(), off.end(), "swr_sync_job_duration_seconds") == off.end();
   if (old && old->poller->can_take(options)) {
     p->poller = std::move(old->poller);
+    p->poller->reconfigure(options, *p->client);
     if (read_rules && old->rules) {
       p->rules = std::move(old->rules);
       p->rules->reconfigure(rule_options, *p->client);
     }
-    p->poller->reconfigure(options, *p->client);
   } else {
     p->poller = std::make_unique<swr::collect::Poller>(options, *p->client, clock);
+  }
   if (read_rules && !p->rules) {
     p->rules = std::make_unique<swr::collect::SyncRuleReader>(rule_options, *p->client);
-  }
   }
   // The listing gives change hints every cycle; --once reads everything and needs none.
   const bool hints = config.scrape.recheck_interval.count() > 0 && !once;
@@ -392,13 +392,14 @@ int main(int argc, char** argv) {
   const std::string revision = kRevision;
   std::atomic<int> shard{config.sharding.shard}, total_shards{config.sharding.total_shards};
   std::atomic<bool> last_reload_ok{true};
+  std::atomic<double> last_reload_success{swr::to_unix_seconds(clock.now())};
   // The pipeline in use, for the live gauges: swapped by a reload between cycles.
   std::mutex live_pipeline_mutex;
   double poll_interval_seconds =
       std::chrono::duration<double>(current->config.scrape.interval).count();
   std::shared_ptr<const swr::huaweicloud::RateLimiter> live_limiter = current->limiter;
-  std::atomic<double> last_reload_success{swr::to_unix_seconds(clock.now())};
   swr::metrics::ExpositionCache cache([&] {
+    std::vector<prometheus::MetricFamily> families = api_metrics.collect();
     {
       std::lock_guard lock(live_pipeline_mutex);
       for (auto& family :
@@ -406,7 +407,6 @@ int main(int argc, char** argv) {
         families.push_back(std::move(family));
       }
     }
-    std::vector<prometheus::MetricFamily> families = api_metrics.collect();
     families.push_back(swr::metrics::build_info_family(version, revision));
     for (auto& family : swr::metrics::shard_families(shard, total_shards)) {
       families.push_back(std::move(family));
@@ -459,9 +459,9 @@ int main(int argc, char** argv) {
       }
     }
     swr::collect::CycleInput input;
+    if (inventory.hints.listed()) input.hints = &inventory.hints;
     if (inventory.discovery_listing.listed())
       input.discovery_listing = &inventory.discovery_listing;
-    if (inventory.hints.listed()) input.hints = &inventory.hints;
     input.listing_requests = inventory.listing_requests;
     input.read_everything = flags.once;
     input.progress = [&](std::shared_ptr<const swr::collect::Snapshot> partial) {
@@ -472,6 +472,7 @@ int main(int argc, char** argv) {
           {{"initial_pass_complete", partial->initial_pass_complete ? "true" : "false"}});
     };
     const double cpu_before = process_cpu_seconds();
+    const swr::collect::CycleReport report = p.poller->run_cycle(input, stop);
     // The auto-sync rules with what the cycle's budget leaves (--once: all of them).
     swr::collect::SyncRuleReport rule_reads;
     if (p.rules && !report.stopped) {
@@ -493,7 +494,6 @@ int main(int argc, char** argv) {
           });
       if (rule_reads.read > 0) p.poller->republish();
     }
-    const swr::collect::CycleReport report = p.poller->run_cycle(input, stop);
     const double cpu_cycle = process_cpu_seconds() - cpu_before;
     const auto render_start = std::chrono::steady_clock::now();
     if (!report.stopped) cache.publish(*p.poller->snapshot());
@@ -517,10 +517,10 @@ int main(int argc, char** argv) {
                                   {"tracked_jobs", std::to_string(p.poller->tracked_jobs())},
                                   {"listing_requests", std::to_string(inventory.listing_requests)},
                                   {"listing_seconds", std::to_string(listing_seconds)},
+                                  {"requests", std::to_string(report.requests)},
                                   {"sync_rule_reads", std::to_string(rule_reads.read)},
                                   {"sync_rule_failures", std::to_string(rule_reads.failed)},
                                   {"sync_rules_due", std::to_string(rule_reads.due_left)},
-                                  {"requests", std::to_string(report.requests)},
                                   {"seconds", std::to_string(report.seconds)},
                                   {"cpu_seconds", std::to_string(cpu_cycle)},
                                   {"render_seconds", std::to_string(render_seconds)},
@@ -607,15 +607,15 @@ int main(int argc, char** argv) {
       {
         std::unique_lock lock(reload_mutex);
         if (pending) {
+          current = make_pipeline(*pending, observer, clock, std::move(current), false);
+          cache.select(
+              swr::MetricFamilySelection::without(current->config.metrics.disabled_families));
           {
             std::lock_guard live_lock(live_pipeline_mutex);
             poll_interval_seconds =
                 std::chrono::duration<double>(current->config.scrape.interval).count();
             live_limiter = current->limiter;
           }
-          current = make_pipeline(*pending, observer, clock, std::move(current), false);
-          cache.select(
-              swr::MetricFamilySelection::without(current->config.metrics.disabled_families));
           shard = current->config.sharding.shard;
           total_shards = current->config.sharding.total_shards;
           pending.reset();

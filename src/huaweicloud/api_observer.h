@@ -14,11 +14,11 @@ class ApiObserver {
   virtual void on_request(std::string_view api, std::string_view code, double seconds) = 0;
   // Expiry of the IAM token or temporary keys in use, seconds since the epoch.
   virtual void on_token_expiry(double unix_seconds) = 0;
-};
   // Whether the credentials were refused (true: IAM refused the password, or an API answered
   // that the signature, token or keys are not valid) or accepted (false: an SWR call succeeded).
   // Only the outcome of a request that tested the credentials is reported.
   virtual void on_credentials(bool /*refused*/) {}
+};
 
 // Sends and reports the call's code and latency under `api`.
 HttpResponse send_observed(Transport& transport, const HttpRequest& request, ApiObserver& observer,

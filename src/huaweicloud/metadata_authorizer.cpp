@@ -104,8 +104,8 @@ class MetadataAuthorizer final : public Authorizer {
         expires_at_ = SysClock::time_point(std::chrono::microseconds(parsed->second));
         const auto life = expires_at_ - now;
         renew_at_ = life > 2 * kRenewBefore ? expires_at_ - kRenewBefore : now + life / 2;
-        log::info("got temporary keys from the metadata service",
         observer_.on_token_expiry(static_cast<double>(parsed->second) / 1e6);
+        log::info("got temporary keys from the metadata service",
                   {{"api", "metadata"}, {"expires_at", format_timestamp_us(parsed->second)}});
         return std::nullopt;
       } else {

@@ -311,8 +311,8 @@ SwrClient::Verdict SwrClient::judge(std::string_view api, const HttpRequest& sen
                                     std::string_view what) {
   if (response.status >= 200 && response.status < 300) {
     limiter_.on_success();
-    return {Outcome{std::move(response), {}}, std::nullopt};
     observer_.on_credentials(false);
+    return {Outcome{std::move(response), {}}, std::nullopt};
   }
   auto fail = [&](std::string reason, bool authentication, bool not_found = false) {
     return Verdict{
@@ -328,8 +328,8 @@ SwrClient::Verdict SwrClient::judge(std::string_view api, const HttpRequest& sen
 
   const bool refused =
       response.status == 401 || (response.status == 403 && is_gateway_auth_code(error.code));
-  if (refused) {
   if (is_credentials_refusal(response.status, error.code)) observer_.on_credentials(true);
+  if (refused) {
     if (authorizer_.signs_requests()) {
       std::lock_guard lock(mutex_);
       auth_blocked_until_ = clock_.now() + kAuthFailureBackoff;
