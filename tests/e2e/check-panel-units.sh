@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # the single-quoted $names are jq's
 # check-panel-units.sh DASHBOARD PROMETHEUS_URL...: evaluates every panel query of DASHBOARD
 # (rows' panels included) at the current time on each Prometheus (/api/v1/query, Grafana's
 # variables replaced as tests/operate/extract-queries.sh does), and checks that each value a panel

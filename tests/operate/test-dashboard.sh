@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # the single-quoted $names are jq's
 # Structure of dashboards/swr-sync.json: it parses; schemaVersion >= 36; uid and title; a
 # datasource variable (type datasource, query prometheus) that every panel, target and annotation
 # uses; organization, repository and destination (target_region) variables, multi-value with All
