@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
   // The same requests the exporter makes on a first cycle, bodies kept.
   std::vector<std::string> bodies;
   std::size_t bytes = 0;
+  std::size_t wire_body_bytes = 0;  // as they came, compressed when swr-sim compressed them
+  std::size_t head_bytes = 0;
   for (const auto& repository : repositories) {
     for (std::int64_t offset = 0;; offset += page_size) {
       swr::huaweicloud::HttpRequest request =
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
         return 1;
       }
       bytes += response.body.size();
+      wire_body_bytes += response.wire_body_bytes;
+      head_bytes += response.head_bytes;
       const bool last = response.body.size() <= 2 ||
                         swr::huaweicloud::parse_sync_jobs(response.body).jobs.size() <
                             static_cast<std::size_t>(page_size);
@@ -116,6 +120,7 @@ int main(int argc, char** argv) {
   }
   const double request_floor = cpu_seconds() - start;
 
+  std::printf("wire_body_bytes=%zu\nhead_bytes=%zu\n", wire_body_bytes, head_bytes);
   std::printf("repositories=%zu\npages=%zu\nbytes=%zu\njobs=%zu\nelements=%zu\n",
               repositories.size(), bodies.size(), bytes, jobs, elements);
   std::printf("bare_parse_cpu_seconds=%.4f\nsync_job_parse_cpu_seconds=%.4f\n", floor, ours);

@@ -10,6 +10,7 @@ build_packages=(
 )
 test_packages=(
   clang libclang-rt-14-dev clang-format prometheus prometheus-alertmanager curl jq wrk openssl
+  nghttp2-server
 )
 
 # Node.js and npm for tests/sdk (and the chart tests' validator): Debian's nodejs and npm, unless

@@ -1,6 +1,10 @@
 #include "http_util.h"
 
+#include <zlib.h>
+
 #include <cctype>
+#include <cstdlib>
+#include <optional>
 
 namespace swr::sim {
 
@@ -13,7 +17,59 @@ int hex_value(char c) {
   return -1;
 }
 
+// Whether a comma-separated Accept-Encoding lists `coding` without q=0.
+bool accepts(std::string_view accept_encoding, std::string_view coding) {
+  while (!accept_encoding.empty()) {
+    const std::size_t comma = accept_encoding.find(',');
+    std::string_view item = accept_encoding.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    const std::size_t semicolon = item.find(';');
+    std::string_view name = item.substr(0, semicolon);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name == coding) {
+      const std::size_t q = item.find("q=", semicolon == std::string_view::npos ? 0 : semicolon);
+      if (semicolon == std::string_view::npos || q == std::string_view::npos) return true;
+      return std::strtod(std::string(item.substr(q + 2)).c_str(), nullptr) > 0;
+    }
+    if (comma == std::string_view::npos) break;
+    accept_encoding.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::optional<std::string> gzip(const std::string& bytes) {
+  z_stream stream{};
+  // 15 + 16: a gzip wrapper rather than zlib's.
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
+    return std::nullopt;
+  }
+  std::string out(deflateBound(&stream, static_cast<uLong>(bytes.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
+}
+
 }  // namespace
+
+void compress_json(const httplib::Request& req, httplib::Response& res) {
+  if (res.body.empty() || res.has_header("Content-Encoding") ||
+      !is_json_content_type(res.get_header_value("Content-Type")) ||
+      !accepts(req.get_header_value("Accept-Encoding"), "gzip")) {
+    return;
+  }
+  if (auto compressed = gzip(res.body)) {
+    res.body = std::move(*compressed);
+    res.set_header("Content-Encoding", "gzip");
+    res.set_header("Vary", "Accept-Encoding");
+  }
+}
 
 std::string percent_decode(std::string_view text) {
   std::string out;

@@ -17,6 +17,10 @@ std::string percent_decode(std::string_view text);
 huaweicloud::KeyValues decode_query(std::string_view target);
 ReceivedRequest to_received(const httplib::Request& req);
 bool is_json_content_type(std::string_view value);
+// A post-routing handler: a JSON body goes out gzip-compressed when the request's Accept-Encoding
+// lists gzip, as API gateways do. cpp-httplib 0.11 compresses only a Content-Type of exactly
+// "application/json", and ours carries a charset.
+void compress_json(const httplib::Request& req, httplib::Response& res);
 
 inline constexpr const char* kJsonType = "application/json;charset=UTF-8";
 inline constexpr const char* kRequestIdHeader = "X-Request-Id";

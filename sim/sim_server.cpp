@@ -159,6 +159,7 @@ SimServer::SimServer(SimConfig config, Clock clock) {
       std::cerr << line.str() << std::flush;
     });
   }
+  server.set_post_routing_handler(compress_json);
   add_iam_routes(server, state);
   add_swr_routes(server, state);
   add_admin_routes(server, state);

@@ -1,6 +1,7 @@
 // How the cloud client reports what it did, without knowing about metrics.
 #pragma once
 
+#include <stop_token>
 #include <string_view>
 
 #include "huaweicloud/transport.h"
@@ -20,9 +21,9 @@ class ApiObserver {
   virtual void on_credentials(bool /*refused*/) {}
 };
 
-// Sends and reports the call's code and latency under `api`.
+// Sends and reports the call's code and latency under `api`; gives up when `stop` is requested.
 HttpResponse send_observed(Transport& transport, const HttpRequest& request, ApiObserver& observer,
-                           std::string_view api);
+                           std::string_view api, std::stop_token stop = {});
 
 class NullApiObserver final : public ApiObserver {
  public:

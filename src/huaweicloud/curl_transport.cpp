@@ -1,20 +1,18 @@
-// The only file of the cloud client that sees libcurl. libcurl makes and keeps the connections:
-// DNS, a proxy tunnel when the environment names a proxy, TLS and its certificate checks against
-// the system store plus `ca_file`. Over each connection the requests and responses are HTTP/1.1
-// spoken by http1.h through curl_easy_send/curl_easy_recv (CURLOPT_CONNECT_ONLY): a full libcurl
-// transfer per request cost about 20 us of CPU on top of the exchange itself, as much again as
-// the whole exchange, signing included (10,000 small requests on loopback: 0.37-0.54 s as libcurl
-// transfers, 0.19-0.26 s as bytes over libcurl's connections).
+// The only file of the cloud client that sees libcurl, and libcurl speaks HTTP: every request is an
+// ordinary transfer on a multi handle. libcurl brings DNS, proxies from the environment
+// (https_proxy through a CONNECT tunnel, http_proxy as a forward proxy, no_proxy), TLS and its
+// checks, HTTP/2 where the server offers it in ALPN, keep-alive, content decoding, and the retry
+// of a request whose reused connection turned out dead. What is ours: the body cap, which
+// requests may be resent, and waking the wait on a stop.
 //
-// A request set borrows a multi handle with the idle connections made in it (a connection made
-// with CONNECT_ONLY lives in the multi it was made in) and drives everything from the waiting
-// thread: new connections through curl_multi_perform, the exchanges through the sockets that
-// curl_multi_poll watches beside curl's own. send() is a set of one.
+// A request set borrows a lane (a multi handle, whose connection cache keeps the connections, and
+// its spare easy handles) and drives its transfers from the waiting thread. Lanes go back to the
+// transport, so the next set reuses the connections of the last. DNS answers and TLS sessions are
+// shared by every lane.
 #include <curl/curl.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdint>
 #include <memory>
@@ -22,7 +20,7 @@
 #include <stop_token>
 #include <vector>
 
-#include "huaweicloud/http1.h"
+#include "huaweicloud/ascii.h"
 #include "huaweicloud/transport.h"
 
 namespace swr::huaweicloud {
@@ -41,37 +39,47 @@ struct MultiDeleter {
 };
 using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
 
-// A connection libcurl made (CURLOPT_CONNECT_ONLY) to one origin.
-struct Connection {
-  std::string origin;  // scheme://host[:port], as HttpRequest::base_url
-  CurlHandle curl;
-  curl_socket_t socket = CURL_SOCKET_BAD;
-  bool connected = false;
-  bool carried = false;  // has carried a response: it may have gone stale while idle
-  Clock::time_point idle_since;
+struct ShareDeleter {
+  void operator()(CURLSH* share) const { curl_share_cleanup(share); }
 };
 
-// A multi handle and the idle connections made in it; lent whole to one set at a time.
-struct ConnectionPool {
-  ConnectionPool() = default;
-  ConnectionPool(ConnectionPool&&) = default;
-  ConnectionPool& operator=(ConnectionPool&&) = default;
-  ~ConnectionPool() {
-    for (auto& connection : idle) curl_multi_remove_handle(multi.get(), connection->curl.get());
-  }
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
+// Connections kept per lane: the widest poll (scrape.concurrency <= 64). Lanes kept: one per
+// thread that sends at the same time, in practice.
+constexpr long kConnectionsPerLane = 64;
+constexpr std::size_t kIdleLanes = 4;
+
+// A multi handle (its connection cache holds the idle connections) and easy handles to reuse.
+// Lent whole to one set at a time.
+struct Lane {
   MultiHandle multi;
-  std::vector<std::unique_ptr<Connection>> idle;  // the most recently used last
+  std::vector<CurlHandle> spare;
 };
 
-// Adds the extra CA bundle to the store curl already filled from the system.
-CURLcode add_ca_file(CURL*, void* ssl_ctx, void* user) {
-  const auto* ca_file = static_cast<const std::string*>(user);
-  X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
-  if (X509_STORE_load_locations(store, ca_file->c_str(), nullptr) != 1) {
-    return CURLE_SSL_CACERT_BADFILE;
+// RFC 9110 tchar: what a method or a header name is made of.
+bool is_token(std::string_view text) {
+  if (text.empty()) return false;
+  for (const char c : text) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
   }
-  return CURLE_OK;
+  return true;
+}
+
+bool breaks_line(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+// Methods a server may receive twice without harm (RFC 9110 9.2.2), which libcurl may send again
+// when a kept connection proves dead before any of the answer arrived.
+bool idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS";
 }
 
 HttpResponse failure(std::string message, const std::string& origin, bool too_large = false) {
@@ -82,376 +90,375 @@ HttpResponse failure(std::string message, const std::string& origin, bool too_la
   return response;
 }
 
+// One request in flight: what its callbacks fill.
+struct Transfer {
+  std::uint64_t tag = 0;
+  std::string origin;
+  std::string url;
+  std::string body;  // the request's; libcurl reads it in place
+  Slist headers;
+  CurlHandle easy;
+  std::size_t max_body = 0;
+  bool too_large = false;
+  HttpResponse response;
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& transfer = *static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  if (bytes > transfer.max_body - transfer.response.body.size()) {
+    transfer.too_large = true;
+    return 0;  // ends the transfer with CURLE_WRITE_ERROR
+  }
+  transfer.response.body.append(data, bytes);
+  return bytes;
+}
+
+// One header line at a time, CRLF included. A status line starts a new head (after a 1xx, say),
+// so only the final response's headers are kept; a line starting with white space continues the
+// one before it (obsolete folding).
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& headers = static_cast<Transfer*>(user)->response.headers;
+  const std::size_t bytes = size * count;
+  std::string_view line(data, bytes);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {
+    headers.clear();
+  } else if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+    if (!headers.empty()) {
+      headers.back().second.push_back(' ');
+      headers.back().second += trim_ows(line);
+    }
+  } else if (const std::size_t colon = line.find(':'); colon != std::string_view::npos) {
+    headers.emplace_back(std::string(trim_ows(line.substr(0, colon))),
+                         std::string(trim_ows(line.substr(colon + 1))));
+  }
+  return bytes;
+}
+
 class CurlTransport final : public Transport {
  public:
   explicit CurlTransport(TransportOptions options) : options_(std::move(options)) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    share_.reset(curl_share_init());
+    if (share_) {
+      curl_share_setopt(share_.get(), CURLSHOPT_LOCKFUNC, lock);
+      curl_share_setopt(share_.get(), CURLSHOPT_UNLOCKFUNC, unlock);
+      curl_share_setopt(share_.get(), CURLSHOPT_USERDATA, this);
+      curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+      curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    }
   }
 
-  HttpResponse send(const HttpRequest& request) override;
+  ~CurlTransport() override {
+    lanes_.clear();  // their easy handles use the share, which must go last
+  }
+
+  HttpResponse send(const HttpRequest& request) override { return Transport::send(request, {}); }
   std::unique_ptr<RequestSet> request_set() override;
 
- private:
-  friend class CurlRequestSet;
-
-  // Pools kept between sets (one per thread that sends at the same time, in practice), and idle
-  // connections kept per pool: the widest poll (scrape.concurrency <= 64).
-  static constexpr std::size_t kIdlePools = 4;
-  static constexpr std::size_t kIdleConnections = 64;
-
-  ConnectionPool borrow_pool() {
+  Lane borrow_lane() {
     {
-      std::lock_guard lock(mutex_);
-      if (!pools_.empty()) {
-        ConnectionPool pool = std::move(pools_.back());
-        pools_.pop_back();
-        return pool;
+      std::lock_guard lock(lanes_mutex_);
+      if (!lanes_.empty()) {
+        Lane lane = std::move(lanes_.back());
+        lanes_.pop_back();
+        return lane;
       }
     }
-    ConnectionPool pool;
-    pool.multi.reset(curl_multi_init());
-    return pool;
+    Lane lane;
+    lane.multi.reset(curl_multi_init());
+    if (lane.multi) curl_multi_setopt(lane.multi.get(), CURLMOPT_MAXCONNECTS, kConnectionsPerLane);
+    return lane;
   }
 
-  void give_back(ConnectionPool pool) {
-    std::unique_lock lock(mutex_);
-    if (pools_.size() < kIdlePools) {
-      pools_.push_back(std::move(pool));
+  void give_back(Lane lane) {
+    std::unique_lock lock(lanes_mutex_);
+    if (lanes_.size() < kIdleLanes) {
+      lanes_.push_back(std::move(lane));
       return;
     }
-    lock.unlock();  // the pool closes its connections as it goes
+    lock.unlock();  // the lane closes its connections as it goes
   }
 
-  // A new connection to `origin`, being made in `multi`; nothing when curl cannot start it.
-  std::unique_ptr<Connection> connect(CURLM* multi, const std::string& origin) const {
-    auto connection = std::make_unique<Connection>();
-    connection->origin = origin;
-    connection->curl.reset(curl_easy_init());
-    CURL* curl = connection->curl.get();
-    if (curl == nullptr) return nullptr;
-    curl_easy_setopt(curl, CURLOPT_URL, origin.c_str());
-    curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    // ALPN offers http/1.1 only: the bytes on this connection are HTTP/1.1.
-    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    // Through a proxy, a tunnel: the requests name the origin's paths, not absolute URLs.
-    curl_easy_setopt(curl, CURLOPT_HTTPPROXYTUNNEL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!options_.ca_file.empty()) {
-      curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, add_ca_file);
-      curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &options_.ca_file);
-    }
-    if (curl_multi_add_handle(multi, curl) != CURLM_OK) return nullptr;
-    return connection;
-  }
+  // Sets `easy` up for `request`; false with `error` when the request cannot be sent as it is.
+  bool prepare(Transfer& transfer, const HttpRequest& request, std::string& error) const;
 
   std::string timed_out() const {
     return "no complete response within " + std::to_string(options_.timeout.count()) + " ms";
   }
 
+  const TransportOptions& options() const { return options_; }
+
+ private:
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<CurlTransport*>(user)->share_mutexes_.at(static_cast<std::size_t>(data)).lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* user) {
+    static_cast<CurlTransport*>(user)->share_mutexes_.at(static_cast<std::size_t>(data)).unlock();
+  }
+
   TransportOptions options_;
-  std::mutex mutex_;  // guards the idle pools, shared by all threads and sets
-  std::vector<ConnectionPool> pools_;
+  std::array<std::mutex, CURL_LOCK_DATA_LAST> share_mutexes_;
+  std::unique_ptr<CURLSH, ShareDeleter> share_;
+  std::mutex lanes_mutex_;
+  std::vector<Lane> lanes_;
 };
+
+bool CurlTransport::prepare(Transfer& transfer, const HttpRequest& request,
+                            std::string& error) const {
+  if (!is_token(request.method)) {
+    error = "request method is not an HTTP token";
+    return false;
+  }
+  // libcurl writes header lines as given: a line break in a value would start a header of its
+  // own, so such a request is refused before anything is sent (and the value is not echoed).
+  bool has_host = false;
+  curl_slist* list = nullptr;
+  const auto add = [&](const std::string& line) {
+    curl_slist* grown = curl_slist_append(list, line.c_str());
+    if (grown == nullptr) return false;
+    list = grown;
+    return true;
+  };
+  transfer.headers.reset();
+  for (const auto& [name, value] : request.headers) {
+    if (!is_token(name)) {
+      error = "request header name is not an HTTP token";
+      return false;
+    }
+    if (breaks_line(value)) {
+      error = "request header " + name + " has a line break or NUL in its value";
+      return false;
+    }
+    if (iequals(name, "content-length")) {
+      error = "request header Content-Length is the transport's to write, from the body";
+      return false;
+    }
+    has_host = has_host || iequals(name, "host");
+  }
+  const std::string host = request.host();
+  const std::string target = request.target();
+  if (breaks_line(host) || breaks_line(target)) {
+    error = "request target or host has a line break or NUL";
+    return false;
+  }
+  // Host goes out exactly as it was signed (libcurl would drop a default port); libcurl's own
+  // Accept and Expect are left out.
+  bool ok = (has_host || add("Host: " + host)) && add("Accept:") && add("Expect:");
+  for (const auto& [name, value] : request.headers) {
+    // "Name;" is how libcurl is told to send a header with an empty value.
+    ok = ok && add(value.empty() ? name + ";" : name + ": " + value);
+  }
+  transfer.headers.reset(list);
+  if (!ok) {
+    error = "out of memory for the request headers";
+    return false;
+  }
+
+  CURL* easy = transfer.easy.get();
+  curl_easy_reset(easy);
+  transfer.url = request.base_url + target;
+  transfer.origin = request.base_url;
+  transfer.max_body = options_.max_body_bytes;
+  curl_easy_setopt(easy, CURLOPT_URL, transfer.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);  // the target as signed, dots and all
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  // "": every encoding this libcurl can decode, advertised and decoded.
+  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  // Added to the system store: libcurl keeps its default CA directory (/etc/ssl/certs) beside it.
+  if (!options_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (share_) curl_easy_setopt(easy, CURLOPT_SHARE, share_.get());
+  curl_easy_setopt(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers.get());
+  // Refused as soon as a Content-Length says so; a body without one is stopped by on_body.
+  curl_easy_setopt(
+      easy, CURLOPT_MAXFILESIZE_LARGE,
+      static_cast<curl_off_t>(std::min<std::size_t>(options_.max_body_bytes, INT64_MAX)));
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+
+  if (request.method == "GET" && request.body.empty()) {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  } else if (request.method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else {
+    transfer.body = request.body;
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(transfer.body.size()));
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, transfer.body.data());
+    if (request.method != "POST") {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+  }
+  // libcurl sends a request again, on a new connection, when a kept one proves dead before any
+  // answer arrived. The server may have acted on it all the same: a request that must not run
+  // twice (a POST for an IAM token) never goes out on a kept connection.
+  if (!idempotent(request.method)) curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+  // A connection idle for a second or more is not reused (libcurl compares whole seconds with
+  // `> 0`). Servers that give up on an idle connection may say so first (some answer it with a
+  // 408 as they close it), and libcurl 7.88 takes such bytes for the next request's answer. The
+  // requests of a cycle follow one another within milliseconds and keep theirs.
+  curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, 0L);
+  return true;
+}
 
 // Used from one thread; only the stop callback in wait() touches the multi from another, through
 // curl_multi_wakeup, which is made for that.
 class CurlRequestSet final : public RequestSet {
  public:
   explicit CurlRequestSet(CurlTransport& transport)
-      : transport_(transport), pool_(transport.borrow_pool()) {}
+      : transport_(transport), lane_(transport.borrow_lane()) {}
 
   CurlRequestSet(const CurlRequestSet&) = delete;
   CurlRequestSet& operator=(const CurlRequestSet&) = delete;
 
   ~CurlRequestSet() override {
-    for (auto& exchange : running_) close(std::move(exchange->connection));  // abandoned
+    // Abandoned: removing a transfer that has not finished closes its connection.
+    for (auto& transfer : running_) retire(*transfer);
     running_.clear();
-    if (pool_.multi) transport_.give_back(std::move(pool_));
+    if (lane_.multi) transport_.give_back(std::move(lane_));
   }
 
   void start(std::uint64_t tag, const HttpRequest& request) override {
+    auto transfer = std::make_unique<Transfer>();
+    transfer->tag = tag;
+    if (!lane_.spare.empty()) {
+      transfer->easy = std::move(lane_.spare.back());
+      lane_.spare.pop_back();
+    } else {
+      transfer->easy.reset(curl_easy_init());
+    }
+    if (!transfer->easy || !lane_.multi) {
+      done_.emplace_back(tag, failure("could not start a transfer", request.base_url));
+      return;
+    }
     std::string error;
-    std::optional<std::string> wire = http1_request(request, error);
-    if (!wire) {
+    if (!transport_.prepare(*transfer, request, error)) {
+      lane_.spare.push_back(std::move(transfer->easy));
       done_.emplace_back(tag, failure(error, request.base_url));
       return;
     }
-    auto exchange = std::make_unique<Exchange>(tag, request, std::move(*wire), transport_);
-    if (!attach(*exchange, false)) {
-      done_.emplace_back(tag, failure("could not start a connection", request.base_url));
+    if (const CURLMcode rc = curl_multi_add_handle(lane_.multi.get(), transfer->easy.get());
+        rc != CURLM_OK) {
+      done_.emplace_back(tag, failure(curl_multi_strerror(rc), request.base_url));
       return;
     }
-    // On a connection already open the request goes out now, not at the next wait().
-    if (exchange->connection->connected) progress(*exchange, done_);
-    if (!exchange->answered) running_.push_back(std::move(exchange));
+    running_.push_back(std::move(transfer));
   }
 
   std::vector<Answer> wait(std::chrono::milliseconds timeout, std::stop_token stop) override {
     std::vector<Answer> answers = std::exchange(done_, {});
     if (running_.empty()) return answers;
     const Clock::time_point until = Clock::now() + timeout;
-    CURLM* multi = pool_.multi.get();
+    CURLM* multi = lane_.multi.get();
     std::stop_callback wake(stop, [multi] { curl_multi_wakeup(multi); });
     for (;;) {
-      if (!drive_connects(answers)) break;
-      expire(answers);
-      forget_answered();
-      if (!answers.empty() || running_.empty() || stop.stop_requested()) break;
-      const Clock::time_point now = Clock::now();
-      if (now >= until) break;
-      Clock::time_point next = until;
-      polled_.clear();
-      fds_.clear();
-      for (const auto& exchange : running_) {
-        next = std::min(next, exchange->deadline);
-        if (!exchange->connection->connected) continue;
-        const bool writing = exchange->written < exchange->wire.size();
-        fds_.push_back({exchange->connection->socket,
-                        static_cast<short>(writing ? CURL_WAIT_POLLOUT : CURL_WAIT_POLLIN), 0});
-        polled_.push_back(exchange.get());
-      }
-      const auto left = std::max<std::int64_t>(
-          0, std::chrono::ceil<std::chrono::milliseconds>(next - now).count());
-      // Returns when one of ours or one of curl's sockets is ready, a curl timer is due, or
-      // `wake` ran.
-      const CURLMcode rc =
-          curl_multi_poll(multi, fds_.data(), static_cast<unsigned>(fds_.size()),
-                          static_cast<int>(std::min<std::int64_t>(left, INT_MAX)), nullptr);
-      if (rc != CURLM_OK) {
+      int still_running = 0;
+      if (const CURLMcode rc = curl_multi_perform(multi, &still_running); rc != CURLM_OK) {
         fail_all(curl_multi_strerror(rc), answers);
         break;
       }
-      bool ready = false;
-      for (std::size_t i = 0; i < fds_.size(); ++i) {
-        if (fds_[i].revents == 0) continue;
-        ready = true;
-        progress(*polled_[i], answers);
-      }
-      // curl reports POLLIN and POLLOUT only: a socket with nothing but an error or a hang-up
-      // would wake the poll at once, again and again. When no socket of ours said why the poll
-      // returned, each is tried (a read that finds nothing costs one system call).
-      if (!ready) {
-        for (Exchange* exchange : polled_) progress(*exchange, answers);
+      collect(answers);
+      if (!answers.empty() || running_.empty() || stop.stop_requested()) break;
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
+      if (left <= 0) break;
+      // Returns when a socket is ready, a timer of libcurl's is due (it shortens the wait for
+      // those itself), or `wake` ran.
+      if (const CURLMcode rc = curl_multi_poll(
+              multi, nullptr, 0, static_cast<int>(std::min<long long>(left, INT_MAX)), nullptr);
+          rc != CURLM_OK) {
+        fail_all(curl_multi_strerror(rc), answers);
+        break;
       }
     }
-    forget_answered();
     return answers;
   }
 
   std::size_t in_flight() const override { return running_.size() + done_.size(); }
 
  private:
-  struct Exchange {
-    Exchange(std::uint64_t tag, const HttpRequest& request, std::string wire,
-             const CurlTransport& transport)
-        : tag(tag),
-          origin(request.base_url),
-          head(request.method == "HEAD"),
-          wire(std::move(wire)),
-          deadline(Clock::now() + transport.options_.timeout),
-          reader(head, transport.options_.max_body_bytes) {}
-    std::uint64_t tag;
-    std::string origin;
-    bool head;
-    std::string wire;  // the request's bytes
-    std::size_t written = 0;
-    Clock::time_point deadline;
-    Http1ResponseReader reader;
-    std::unique_ptr<Connection> connection;
-    bool retried = false;
-    bool answered = false;
-  };
-
-  // Gives `exchange` a connection to its origin: an idle one (unless `fresh`), or a new one.
-  bool attach(Exchange& exchange, bool fresh) {
-    auto& idle = pool_.idle;
-    for (std::size_t i = idle.size(); !fresh && i-- > 0;) {
-      if (idle[i]->origin != exchange.origin) continue;
-      std::unique_ptr<Connection> connection = std::move(idle[i]);
-      idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
-      if (!still_open(*connection)) {
-        close(std::move(connection));
-        continue;
-      }
-      exchange.connection = std::move(connection);
-      return true;
-    }
-    if (!pool_.multi) return false;
-    exchange.connection = transport_.connect(pool_.multi.get(), exchange.origin);
-    return exchange.connection != nullptr;
-  }
-
-  void close(std::unique_ptr<Connection> connection) {
-    if (connection) curl_multi_remove_handle(pool_.multi.get(), connection->curl.get());
-  }
-
-  // Whether a connection idle for a while can carry a request: nothing to read on it. A server
-  // that gave up on it has closed it, and may have said so first (some answer an idle
-  // connection with a 408 as they close it), which must not be read as the next request's
-  // answer. Checked only past a second of idleness, so the requests of a cycle, which follow one
-  // another on a connection within microseconds, pay no extra system call.
-  bool still_open(Connection& connection) {
-    if (Clock::now() - connection.idle_since < std::chrono::seconds(1)) return true;
-    std::size_t n = 0;
-    return curl_easy_recv(connection.curl.get(), buffer_, sizeof buffer_, &n) == CURLE_AGAIN;
-  }
-
-  void keep(std::unique_ptr<Connection> connection) {
-    connection->carried = true;
-    connection->idle_since = Clock::now();
-    auto& idle = pool_.idle;
-    if (idle.size() >= CurlTransport::kIdleConnections) {
-      close(std::move(idle.front()));
-      idle.erase(idle.begin());
-    }
-    idle.push_back(std::move(connection));
-  }
-
-  void answer(Exchange& exchange, HttpResponse response, std::vector<Answer>& answers) {
-    answers.emplace_back(exchange.tag, std::move(response));
-    exchange.answered = true;
-  }
-
-  void forget_answered() {
-    std::erase_if(running_, [](const auto& exchange) { return exchange->answered; });
-  }
-
-  // Runs the connects curl is making; answers those that failed. False when the multi broke.
-  bool drive_connects(std::vector<Answer>& answers) {
-    const bool connecting = std::any_of(running_.begin(), running_.end(), [](const auto& e) {
-      return !e->answered && !e->connection->connected;
-    });
-    if (!connecting) return true;
-    int still_running = 0;
-    if (const CURLMcode rc = curl_multi_perform(pool_.multi.get(), &still_running);
-        rc != CURLM_OK) {
-      fail_all(curl_multi_strerror(rc), answers);
-      return false;
-    }
+  // The transfers libcurl finished, answered.
+  void collect(std::vector<Answer>& answers) {
     int queued = 0;
-    while (const CURLMsg* message = curl_multi_info_read(pool_.multi.get(), &queued)) {
+    while (const CURLMsg* message = curl_multi_info_read(lane_.multi.get(), &queued)) {
       if (message->msg != CURLMSG_DONE) continue;
-      const auto it = std::find_if(running_.begin(), running_.end(), [&](const auto& e) {
-        return !e->answered && e->connection->curl.get() == message->easy_handle;
+      const auto it = std::find_if(running_.begin(), running_.end(), [&](const auto& transfer) {
+        return transfer->easy.get() == message->easy_handle;
       });
       if (it == running_.end()) continue;
-      Exchange& exchange = **it;
-      const CURLcode result = message->data.result;
-      if (result != CURLE_OK) {
-        close(std::move(exchange.connection));
-        answer(exchange,
-               failure(result == CURLE_OPERATION_TIMEDOUT ? transport_.timed_out()
-                                                          : std::string(curl_easy_strerror(result)),
-                       exchange.origin),
-               answers);
-        continue;
-      }
-      curl_easy_getinfo(exchange.connection->curl.get(), CURLINFO_ACTIVESOCKET,
-                        &exchange.connection->socket);
-      exchange.connection->connected = true;
-      progress(exchange, answers);
-    }
-    return true;
-  }
-
-  // Answers the exchanges past their deadline.
-  void expire(std::vector<Answer>& answers) {
-    const Clock::time_point now = Clock::now();
-    for (auto& exchange : running_) {
-      if (exchange->answered || now < exchange->deadline) continue;
-      close(std::move(exchange->connection));
-      answer(*exchange, failure(transport_.timed_out(), exchange->origin), answers);
+      Transfer& transfer = **it;
+      answers.emplace_back(transfer.tag, answer(transfer, message->data.result));
+      retire(transfer);
+      running_.erase(it);
     }
   }
 
-  // Writes what is left of the request, reads what has arrived of the response; answers the
-  // exchange when its response is complete or cannot be.
-  void progress(Exchange& exchange, std::vector<Answer>& answers) {
-    CURL* curl = exchange.connection->curl.get();
-    while (exchange.written < exchange.wire.size()) {
-      std::size_t n = 0;
-      const CURLcode rc = curl_easy_send(curl, exchange.wire.data() + exchange.written,
-                                         exchange.wire.size() - exchange.written, &n);
-      if (rc == CURLE_AGAIN) return;
-      if (rc != CURLE_OK) return lost(exchange, curl_easy_strerror(rc), answers);
-      exchange.written += n;
+  HttpResponse answer(Transfer& transfer, CURLcode result) const {
+    if (result == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(transfer.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+      transfer.response.status = static_cast<int>(status);
+      curl_off_t body = 0;
+      long head = 0;
+      curl_easy_getinfo(transfer.easy.get(), CURLINFO_SIZE_DOWNLOAD_T, &body);
+      curl_easy_getinfo(transfer.easy.get(), CURLINFO_HEADER_SIZE, &head);
+      transfer.response.wire_body_bytes = static_cast<std::size_t>(body);
+      transfer.response.head_bytes = static_cast<std::size_t>(head);
+      return std::move(transfer.response);
     }
-    for (;;) {
-      std::size_t n = 0;
-      const CURLcode rc = curl_easy_recv(curl, buffer_, sizeof buffer_, &n);
-      if (rc == CURLE_AGAIN) return;
-      if (rc != CURLE_OK) return lost(exchange, curl_easy_strerror(rc), answers);
-      const auto state =
-          n == 0 ? exchange.reader.closed() : exchange.reader.feed(std::string_view(buffer_, n));
-      if (state == Http1ResponseReader::State::reading) continue;
-      if (state == Http1ResponseReader::State::failed && !exchange.reader.started()) {
-        return lost(exchange, exchange.reader.error(), answers);
-      }
-      return complete(exchange, answers);
+    if (transfer.too_large || result == CURLE_FILESIZE_EXCEEDED) {
+      return failure("response body larger than " +
+                         std::to_string(transport_.options().max_body_bytes) + " bytes: refused",
+                     transfer.origin, true);
     }
+    switch (result) {
+      case CURLE_OPERATION_TIMEDOUT:
+        return failure(transport_.timed_out(), transfer.origin);
+      case CURLE_GOT_NOTHING:
+        return failure("connection closed before any response", transfer.origin);
+      default:
+        break;
+    }
+    // libcurl's detail (which host, which certificate check) when it has one.
+    std::string message = curl_easy_strerror(result);
+    if (transfer.error[0] != '\0') message += std::string(": ") + transfer.error;
+    return failure(std::move(message), transfer.origin);
   }
 
-  // The connection failed before any of the response arrived. On a connection that had carried
-  // a response before, the server may have closed it while it was idle: the request goes again
-  // once, on a new connection, as any HTTP client does.
-  void lost(Exchange& exchange, const std::string& why, std::vector<Answer>& answers) {
-    const bool stale = exchange.connection->carried && !exchange.reader.started();
-    close(std::move(exchange.connection));
-    if (stale && !exchange.retried) {
-      exchange.retried = true;
-      exchange.written = 0;
-      exchange.reader = Http1ResponseReader(exchange.head, transport_.options_.max_body_bytes);
-      if (attach(exchange, true)) return;  // progressed by drive_connects()
+  // Takes the transfer's easy handle out of the multi and keeps it for the next request.
+  void retire(Transfer& transfer) {
+    curl_multi_remove_handle(lane_.multi.get(), transfer.easy.get());
+    if (lane_.spare.size() < static_cast<std::size_t>(kConnectionsPerLane)) {
+      lane_.spare.push_back(std::move(transfer.easy));
     }
-    answer(exchange, failure(why, exchange.origin), answers);
-  }
-
-  void complete(Exchange& exchange, std::vector<Answer>& answers) {
-    Http1ResponseReader& reader = exchange.reader;
-    if (reader.state() == Http1ResponseReader::State::complete) {
-      if (reader.reusable()) {
-        keep(std::move(exchange.connection));
-      } else {
-        close(std::move(exchange.connection));
-      }
-      answer(exchange, reader.take(), answers);
-      return;
-    }
-    close(std::move(exchange.connection));
-    answer(exchange, failure(reader.error(), exchange.origin, reader.body_too_large()), answers);
   }
 
   void fail_all(const std::string& why, std::vector<Answer>& answers) {
-    for (auto& exchange : running_) {
-      if (exchange->answered) continue;
-      close(std::move(exchange->connection));
-      answer(*exchange, failure(why, exchange->origin), answers);
+    for (auto& transfer : running_) {
+      answers.emplace_back(transfer->tag, failure(why, transfer->origin));
+      retire(*transfer);
     }
+    running_.clear();
   }
 
   CurlTransport& transport_;
-  ConnectionPool pool_;
-  std::vector<std::unique_ptr<Exchange>> running_;
+  Lane lane_;
+  std::vector<std::unique_ptr<Transfer>> running_;
   std::vector<Answer> done_;  // answered in start(), handed out by the next wait()
-  std::vector<curl_waitfd> fds_;
-  std::vector<Exchange*> polled_;  // the exchange of each of fds_
-  char buffer_[64 * 1024];
 };
-
-HttpResponse CurlTransport::send(const HttpRequest& request) {
-  CurlRequestSet set(*this);
-  set.start(0, request);
-  for (;;) {  // each request is answered by its deadline at the latest
-    std::vector<RequestSet::Answer> answers = set.wait(options_.timeout, {});
-    if (!answers.empty()) return std::move(answers.front().second);
-  }
-}
 
 std::unique_ptr<RequestSet> CurlTransport::request_set() {
   return std::make_unique<CurlRequestSet>(*this);

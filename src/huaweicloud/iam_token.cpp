@@ -36,7 +36,7 @@ class PasswordAuthorizer final : public Authorizer {
                      Clock& clock)
       : identity_(std::move(identity)), transport_(transport), observer_(observer), clock_(clock) {}
 
-  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
+  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token stop) override {
     std::lock_guard lock(mutex_);
     const auto now = clock_.now();
     if (token_.empty() || now >= renew_at_) {
@@ -52,7 +52,7 @@ class PasswordAuthorizer final : public Authorizer {
                   "s)",
               password_refused_};
         }
-      } else if (auto error = fetch(now); error && (token_.empty() || now >= expires_at_)) {
+      } else if (auto error = fetch(now, stop); error && (token_.empty() || now >= expires_at_)) {
         return AuthorizeFailure{"no IAM token: " + *error, password_refused_};
       }
     }
@@ -77,7 +77,7 @@ class PasswordAuthorizer final : public Authorizer {
   bool signs_requests() const override { return false; }
 
  private:
-  std::optional<std::string> fetch(Clock_::time_point now) {
+  std::optional<std::string> fetch(Clock_::time_point now, std::stop_token stop) {
     HttpRequest request;
     request.method = "POST";
     request.base_url = identity_.iam_endpoint;
@@ -85,7 +85,7 @@ class PasswordAuthorizer final : public Authorizer {
     request.query = {{"nocatalog", "true"}};
     request.headers = {{"Content-Type", "application/json;charset=utf8"}};
     request.body = password_token_request_body(identity_);
-    const HttpResponse response = send_observed(transport_, request, observer_, "token");
+    const HttpResponse response = send_observed(transport_, request, observer_, "token", stop);
     if (response.status == 201) {
       auto token = response.header("X-Subject-Token");
       auto expires = token_expires_at_us(response.body);

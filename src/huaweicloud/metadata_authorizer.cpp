@@ -29,7 +29,7 @@ class MetadataAuthorizer final : public Authorizer {
         observer_(observer),
         clock_(clock) {}
 
-  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
+  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token stop) override {
     std::unique_lock lock(mutex_);
     const auto now = clock_.now();
     if (keys_.access_key.empty() || now >= renew_at_) {
@@ -37,7 +37,8 @@ class MetadataAuthorizer final : public Authorizer {
         return AuthorizeFailure{"no temporary keys from the metadata service: " + last_error_};
       }
       if (now >= next_attempt_) {
-        if (auto error = fetch(now); error && (keys_.access_key.empty() || now >= expires_at_)) {
+        if (auto error = fetch(now, stop);
+            error && (keys_.access_key.empty() || now >= expires_at_)) {
           return AuthorizeFailure{"no temporary keys from the metadata service: " + *error};
         }
       }
@@ -73,17 +74,17 @@ class MetadataAuthorizer final : public Authorizer {
   bool signs_requests() const override { return false; }
 
  private:
-  HttpResponse timed(const HttpRequest& request) {
-    return send_observed(transport_, request, observer_, "metadata");
+  HttpResponse timed(const HttpRequest& request, std::stop_token stop) {
+    return send_observed(transport_, request, observer_, "metadata", stop);
   }
 
-  std::optional<std::string> fetch(SysClock::time_point now) {
+  std::optional<std::string> fetch(SysClock::time_point now, std::stop_token stop) {
     HttpRequest session;
     session.method = "PUT";
     session.base_url = endpoint_;
     session.path = "/meta-data/latest/api/token";
     session.headers = {{"X-Metadata-Token-Ttl-Seconds", "21600"}};
-    const HttpResponse token = timed(session);
+    const HttpResponse token = timed(session, stop);
     std::string error;
     if (token.status != 200 || token.body.empty()) {
       error = "PUT /meta-data/latest/api/token: " +
@@ -93,7 +94,7 @@ class MetadataAuthorizer final : public Authorizer {
       keys.base_url = endpoint_;
       keys.path = "/openstack/latest/securitykey";
       keys.headers = {{"X-Metadata-Token", token.body}};
-      const HttpResponse answer = timed(keys);
+      const HttpResponse answer = timed(keys, stop);
       if (answer.status != 200) {
         error =
             "GET /openstack/latest/securitykey: " +

@@ -280,8 +280,9 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
       return {std::nullopt,
               {std::string(what) + ": stopped while waiting for the rate limit", false}};
     }
-    Verdict verdict =
-        judge(api, request, send_observed(transport_, request, observer_, api), attempts, what);
+    HttpResponse response = send_observed(transport_, request, observer_, api, stop);
+    if (stop.stop_requested()) return {std::nullopt, {std::string(what) + ": stopped", false}};
+    Verdict verdict = judge(api, request, std::move(response), attempts, what);
     if (verdict.done) return std::move(*verdict.done);
     if (verdict.delay && !clock_.sleep_for(*verdict.delay, stop)) {
       return {std::nullopt, {std::string(what) + ": stopped while waiting to retry", false}};

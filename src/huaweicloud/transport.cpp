@@ -58,6 +58,20 @@ class SequentialRequestSet final : public RequestSet {
 
 }  // namespace
 
+HttpResponse Transport::send(const HttpRequest& request, std::stop_token stop) {
+  const std::unique_ptr<RequestSet> set = request_set();
+  set->start(0, request);
+  // Each request is answered by its own deadline at the latest, unless stopped first.
+  for (;;) {
+    std::vector<RequestSet::Answer> answers = set->wait(std::chrono::hours(1), stop);
+    if (!answers.empty()) return std::move(answers.front().second);
+    if (stop.stop_requested()) break;
+  }
+  HttpResponse stopped;
+  stopped.transport_error = "stopped before the response (" + request.base_url + ")";
+  return stopped;
+}
+
 std::unique_ptr<RequestSet> Transport::request_set() {
   return std::make_unique<SequentialRequestSet>(*this);
 }

@@ -36,6 +36,10 @@ struct HttpResponse {
   std::string body;
   // The body went past the size cap and was refused: asking again would only fetch it again.
   bool body_too_large = false;
+  // What came over the connection: the body as sent (compressed, when the server compressed it)
+  // and the head. For the benchmark's bytes on the wire.
+  std::size_t wire_body_bytes = 0;
+  std::size_t head_bytes = 0;
 
   std::optional<std::string> header(std::string_view name) const;  // case-insensitive
   // The `code` label of swr_exporter_api_requests_total: the status, or "network".
@@ -67,14 +71,20 @@ class Transport {
  public:
   virtual ~Transport() = default;
   virtual HttpResponse send(const HttpRequest& request) = 0;
+  // As send(), given up when `stop` is requested before the answer is in: then status 0 and a
+  // transport_error that says so. Sent as a set of one.
+  HttpResponse send(const HttpRequest& request, std::stop_token stop);
   // A set for requests in flight together; it must not outlive the transport. This default sends
   // each one in start(), blocking.
   virtual std::unique_ptr<RequestSet> request_set();
 };
 
-// libcurl underneath: keeps connections alive, verifies TLS against the system store plus
-// `ca_file`, caps the body, bounds each request by `timeout` in total. Its request sets drive
-// their requests together from the waiting thread under the same rules, and a set reuses the
+// libcurl underneath, speaking HTTP/1.1, or HTTP/2 where a TLS server offers it: keeps
+// connections alive, takes proxies from the environment, asks for compressed bodies and decodes
+// them, verifies TLS against the system store plus `ca_file`, caps the (decoded) body, bounds each
+// request by `timeout` in total. Only GET, HEAD, PUT and DELETE are sent again when a kept
+// connection proves dead before any answer. Its request sets drive their requests together from
+// the waiting thread under the same rules, a stop wakes their wait(), and a set reuses the
 // connections of the set before it.
 std::unique_ptr<Transport> make_curl_transport(TransportOptions options);
 

@@ -1,28 +1,39 @@
 // The libcurl transport against raw socket servers: 9 KB IAM tokens both ways, the body cap,
-// a server that never answers, and request sets (many requests driven from one thread).
+// a server that never answers, request sets (many requests driven from one thread), stops,
+// proxies, compressed bodies and which requests go again on a dead kept connection.
 #include "huaweicloud/transport.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <httplib.h>
 #include <netinet/in.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <stop_token>
 #include <thread>
 #include <vector>
 
 #include "huaweicloud/authorizer.h"
 #include "huaweicloud/swr_client.h"
+#include "self_signed.h"
 
 using namespace swr;
 using namespace swr::huaweicloud;
@@ -509,6 +520,7 @@ TEST_CASE(
 }
 
 TEST_CASE("the request on the wire: Host as signed, the headers in order, a body's length") {
+  // libcurl writes the request: Host, its Accept-Encoding, then ours in order.
   RawServer server(always("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"));
   auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
   HttpRequest request;
@@ -523,7 +535,10 @@ TEST_CASE("the request on the wire: Host as signed, the headers in order, a body
   CHECK(response.transport_error.empty());
   const auto requests = server.requests();
   REQUIRE(requests.size() == 1);
+  const std::string encodings = header_value(requests[0], "Accept-Encoding");
+  CHECK(encodings.find("gzip") != std::string::npos);
   CHECK(requests[0] == "POST /v3/auth/tokens?nocatalog=true HTTP/1.1\r\nHost: " + request.host() +
+                           "\r\nAccept-Encoding: " + encodings +
                            "\r\nContent-Type: application/json\r\nX-Sdk-Date: 20240101T000000Z\r\n"
                            "Content-Length: 7\r\n\r\n{\"a\":1}");
 }
@@ -545,8 +560,8 @@ TEST_CASE("a header value with a line break is refused before anything is sent")
   CHECK(server.requests().empty());
 }
 
-TEST_CASE("a response that is not HTTP/1.1 fails with what was wrong, escaped") {
-  RawServer server(always("ICY 200 OK\x01\r\n\r\n"));
+TEST_CASE("a response that is not HTTP fails, and says so") {
+  RawServer server(always("\x01\x02 garbage\r\n\r\n"));
   auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
   HttpRequest request;
   request.base_url = server.url();
@@ -554,9 +569,7 @@ TEST_CASE("a response that is not HTTP/1.1 fails with what was wrong, escaped") 
   const HttpResponse response = transport->send(request);
   CHECK(response.status == 0);
   CHECK(response.transport_error ==
-        "malformed HTTP response: status line \"ICY 200 OK\\x01\" is not \"HTTP/1.x NNN "
-        "reason\" (" +
-            server.url() + ")");
+        "Unsupported protocol: Received HTTP/0.9 when not allowed (" + server.url() + ")");
 }
 
 TEST_CASE("request set: chunked bodies, and the connection carries the next request") {
@@ -627,23 +640,25 @@ TEST_CASE("a server that closes without answering: one retry only on a connectio
 
 namespace {
 
-// An HTTP proxy that serves CONNECT only: it records each CONNECT line, answers 200 and relays
-// bytes both ways between the client and 127.0.0.1 at the port named.
-class ConnectProxy {
+// An HTTP proxy: records the first line of each connection made to it; a CONNECT is answered 200
+// and relayed both ways to 127.0.0.1 at the port named (a tunnel), a request in absolute form is
+// passed on as it came to the port its URL names (a forward proxy), and the rest of the
+// connection relayed.
+class Proxy {
  public:
-  ConnectProxy() {
+  Proxy() {
     fd_ = listen_on_loopback(8, port_);
     thread_ = std::thread([this] { serve(); });
   }
-  ~ConnectProxy() {
+  ~Proxy() {
     ::shutdown(fd_, SHUT_RDWR);
     thread_.join();
     ::close(fd_);
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::vector<std::string> connects() {
+  std::vector<std::string> first_lines() {
     std::lock_guard lock(mutex_);
-    return connects_;
+    return lines_;
   }
 
  private:
@@ -655,18 +670,21 @@ class ConnectProxy {
       const std::string line = head.substr(0, head.find("\r\n"));
       {
         std::lock_guard lock(mutex_);
-        connects_.push_back(line);
+        lines_.push_back(line);
       }
-      const std::size_t colon = line.rfind(':');
+      const bool tunnel = line.starts_with("CONNECT ");
+      // CONNECT 127.0.0.1:PORT HTTP/1.1, or GET http://127.0.0.1:PORT/path HTTP/1.1
+      const std::size_t authority = tunnel ? 8 : line.find("://") + 3;
+      const std::size_t colon = line.find(':', authority);
       const int target = ::socket(AF_INET, SOCK_STREAM, 0);
       sockaddr_in addr{};
       addr.sin_family = AF_INET;
       addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
       addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1))));
-      if (!line.starts_with("CONNECT ") ||
-          ::connect(target, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      if (::connect(target, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         send_all(client, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
-      } else if (send_all(client, "HTTP/1.1 200 Connection established\r\n\r\n")) {
+      } else if (send_all(client, tunnel ? "HTTP/1.1 200 Connection established\r\n\r\n" : "") &&
+                 send_all(target, tunnel ? "" : head)) {
         relay(client, target);
       }
       ::close(target);
@@ -693,7 +711,111 @@ class ConnectProxy {
   int port_ = 0;
   std::thread thread_;
   std::mutex mutex_;
-  std::vector<std::string> connects_;
+  std::vector<std::string> lines_;
+};
+
+// Answers the first request on each connection ("ok", kept open) and closes the connection on
+// its second without answering. Records "METHOD N" for each request, N counting connections.
+class FirstOnlyServer {
+ public:
+  FirstOnlyServer() {
+    fd_ = listen_on_loopback(8, port_);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FirstOnlyServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+    for (auto& [fd, unused] : open_) ::close(fd);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  // One thread: polls the listener and every open connection.
+  void serve() {
+    int connections = 0;
+    for (;;) {
+      std::vector<pollfd> fds{{fd_, POLLIN, 0}};
+      for (const auto& [fd, unused] : open_) fds.push_back({fd, POLLIN, 0});
+      if (::poll(fds.data(), fds.size(), 10'000) <= 0) return;
+      if (fds[0].revents != 0) {
+        const int client = ::accept(fd_, nullptr, nullptr);
+        if (client < 0) return;
+        open_[client] = {++connections, 0};
+      }
+      for (std::size_t i = 1; i < fds.size(); ++i) {
+        if (fds[i].revents == 0) continue;
+        const int fd = fds[i].fd;
+        const std::string head = read_head(fd);
+        if (head.empty()) {
+          ::close(fd);
+          open_.erase(fd);
+          continue;
+        }
+        auto& [number, served] = open_[fd];
+        {
+          std::lock_guard lock(mutex_);
+          requests_.push_back(head.substr(0, head.find(' ')) + " " + std::to_string(number));
+        }
+        if (served++ == 0) {
+          send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        } else {
+          ::close(fd);
+          open_.erase(fd);
+        }
+      }
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::map<int, std::pair<int, int>> open_;  // fd -> (connection number, requests answered)
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<std::string> requests_;
+};
+
+std::string ascii_lower_string(std::string text) {
+  for (char& c : text) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return text;
+}
+
+// `bytes` gzip-compressed.
+std::string gzip(const std::string& bytes) {
+  z_stream stream{};
+  REQUIRE(deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) ==
+          Z_OK);
+  std::string out(deflateBound(&stream, static_cast<uLong>(bytes.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&stream, Z_FINISH) == Z_STREAM_END);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+// A P-256 key and a self-signed CA certificate for 127.0.0.1, as PEM files.
+struct SelfSignedFiles {
+  std::string dir, cert, key;
+  SelfSignedFiles() {
+    dir = (std::filesystem::temp_directory_path() / ("swr-tx-" + std::to_string(::getpid())))
+              .string();
+    std::filesystem::create_directories(dir);
+    cert = dir + "/cert.pem";
+    key = dir + "/key.pem";
+    const swr::test::PemPair pair = swr::test::self_signed(
+        "127.0.0.1",
+        {{NID_subject_alt_name, "IP:127.0.0.1"}, {NID_basic_constraints, "critical,CA:TRUE"}});
+    std::ofstream(cert) << pair.cert;
+    std::ofstream(key) << pair.key;
+  }
+  ~SelfSignedFiles() { std::filesystem::remove_all(dir); }
 };
 
 // Sets an environment variable for the life of the object.
@@ -712,9 +834,38 @@ class ScopedEnv {
 
 }  // namespace
 
-TEST_CASE("a proxy named by http_proxy carries the requests through a CONNECT tunnel") {
+TEST_CASE("https_proxy: requests to an https origin go through one CONNECT tunnel") {
+  SelfSignedFiles pki;
+  httplib::SSLServer server(pki.cert.c_str(), pki.key.c_str());
+  REQUIRE(server.is_valid());
+  server.Get(R"(/through/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content("GET " + req.path, "text/plain");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  std::thread thread([&] { server.listen_after_bind(); });
+  Proxy proxy;
+  const ScopedEnv env("https_proxy", proxy.url());
+  auto transport = make_curl_transport({pki.cert, std::chrono::seconds(5), 1 << 20});
+  for (int i = 0; i < 2; ++i) {
+    HttpRequest request;
+    request.base_url = "https://127.0.0.1:" + std::to_string(port);
+    request.path = "/through/" + std::to_string(i);
+    const HttpResponse response = transport->send(request);
+    CHECK(response.transport_error.empty());
+    CHECK(response.status == 200);
+    CHECK(response.body == "GET /through/" + std::to_string(i));
+  }
+  // One tunnel, kept for the second request.
+  CHECK(proxy.first_lines() ==
+        std::vector<std::string>{"CONNECT 127.0.0.1:" + std::to_string(port) + " HTTP/1.1"});
+  server.stop();
+  thread.join();
+}
+
+TEST_CASE("http_proxy: requests to an http origin go to a plain forward proxy, in absolute form") {
   KeepAliveServer server(echo);
-  ConnectProxy proxy;
+  Proxy proxy;
   const ScopedEnv env("http_proxy", proxy.url());
   auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
   for (int i = 0; i < 2; ++i) {
@@ -724,12 +875,113 @@ TEST_CASE("a proxy named by http_proxy carries the requests through a CONNECT tu
     const HttpResponse response = transport->send(request);
     CHECK(response.transport_error.empty());
     CHECK(response.status == 200);
-    CHECK(response.body == "GET /through/" + std::to_string(i));  // origin-form inside
+    // The echo of the target as the proxy passed it on: the absolute URL.
+    CHECK(response.body == "GET " + server.url() + "/through/" + std::to_string(i));
   }
-  const std::string authority = server.url().substr(std::string("http://").size());
-  // One tunnel, kept for the second request.
-  CHECK(proxy.connects() == std::vector<std::string>{"CONNECT " + authority + " HTTP/1.1"});
+  // One connection to the proxy, kept for the second request.
+  CHECK(proxy.first_lines() ==
+        std::vector<std::string>{"GET " + server.url() + "/through/0 HTTP/1.1"});
   CHECK(server.connections() == 1);
+
+  SUBCASE("no_proxy names the origin: straight to it") {
+    const ScopedEnv no_proxy("no_proxy", "127.0.0.1");
+    HttpRequest request;
+    request.base_url = server.url();
+    request.path = "/direct";
+    const HttpResponse response = transport->send(request);
+    CHECK(response.status == 200);
+    CHECK(response.body == "GET /direct");
+    CHECK(proxy.first_lines().size() == 1);
+  }
+}
+
+TEST_CASE("send() with a stop: a request to a silent server is given up when the stop comes") {
+  KeepAliveServer server(silent);
+  auto transport = make_curl_transport({"", std::chrono::seconds(30), 1 << 20});
+  HttpRequest request;
+  request.base_url = server.url();
+  request.path = "/silent";
+  std::stop_source stop;
+  std::chrono::steady_clock::time_point stopped_at;
+  std::jthread stopper([&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (server.requests() == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stopped_at = std::chrono::steady_clock::now();
+    stop.request_stop();
+  });
+  const HttpResponse response = transport->send(request, stop.get_token());
+  const auto returned_at = std::chrono::steady_clock::now();
+  stopper.join();
+  CHECK(response.status == 0);
+  CHECK(response.transport_error == "stopped before the response (" + server.url() + ")");
+  CHECK(returned_at - stopped_at < std::chrono::seconds(1));
+  CHECK(server.requests() == 1);
+  // Given up, its connection closed: the server sees the client go.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(server.open_connections() == 0);
+}
+
+TEST_CASE("compressed bodies: asked for, decoded, and the cap holds for the decoded size") {
+  // Answers gzip when the request lists it: a JSON body, or (under /big) 2 MiB that compress to
+  // a few KiB.
+  KeepAliveServer server([](const std::string& request) -> std::optional<std::string> {
+    const std::string encodings = header_value(request, "Accept-Encoding");
+    if (encodings.find("gzip") == std::string::npos) {
+      return std::string("HTTP/1.1 406 Not Acceptable\r\nContent-Length: 0\r\n\r\n");
+    }
+    const bool big = request.starts_with("GET /big ");
+    const std::string body = big ? std::string(2 << 20, 'x') : R"([{"id":1,"status":"success"}])";
+    const std::string compressed = gzip(body);
+    return "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+           std::to_string(compressed.size()) + "\r\n\r\n" + compressed;
+  });
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  HttpRequest request;
+  request.base_url = server.url();
+  request.path = "/jobs";
+  const HttpResponse small = transport->send(request);
+  CHECK(small.status == 200);
+  CHECK(small.body == R"([{"id":1,"status":"success"}])");
+  CHECK(small.header("Content-Encoding") == "gzip");
+
+  request.path = "/big";
+  const HttpResponse big = transport->send(request);
+  CHECK(big.status == 0);
+  CHECK(big.body.empty());
+  CHECK(big.body_too_large);
+  CHECK(big.transport_error ==
+        "response body larger than 1048576 bytes: refused (" + server.url() + ")");
+}
+
+TEST_CASE("a kept connection found dead: GET goes again on a new one, POST never goes on one") {
+  // Answers the first request on each connection and keeps it open; closes a connection on its
+  // second request without answering, as a server that timed it out at that moment does.
+  FirstOnlyServer server;
+  auto transport = make_curl_transport({"", std::chrono::seconds(5), 1 << 20});
+  HttpRequest request;
+  request.base_url = server.url();
+  request.path = "/x";
+  CHECK(transport->send(request).status == 200);  // connection 1
+
+  SUBCASE("GET: sent again, once, on a new connection") {
+    const HttpResponse response = transport->send(request);
+    CHECK(response.status == 200);
+    CHECK(response.transport_error.empty());
+    CHECK(server.requests() == std::vector<std::string>{"GET 1", "GET 1", "GET 2"});
+  }
+  SUBCASE("POST: on a connection of its own, sent once") {
+    request.method = "POST";
+    request.body = "{}";
+    const HttpResponse response = transport->send(request);
+    CHECK(response.status == 200);
+    CHECK(server.requests() == std::vector<std::string>{"GET 1", "POST 2"});
+  }
 }
 
 TEST_CASE("a kept connection the server wrote to and closed while idle is not reused") {
@@ -768,4 +1020,84 @@ TEST_CASE("a kept connection the server wrote to and closed while idle is not re
   CHECK(response.body == "second");
   server.join();
   ::close(listener);
+}
+
+namespace {
+
+// nghttpd (Debian's nghttp2-server), an HTTP/2-only server over TLS serving `docroot`, on a port
+// the kernel chose: nghttpd does not print it, so it is read from /proc.
+class Http2Server {
+ public:
+  Http2Server(const std::string& docroot, const std::string& key, const std::string& cert) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execlp("nghttpd", "nghttpd", "-a", "127.0.0.1", "-d", docroot.c_str(), "0", key.c_str(),
+               cert.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while ((port_ = listening_port()) == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ~Http2Server() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  int port() const { return port_; }
+
+ private:
+  // The port of the listening TCP socket among the process's file descriptors; 0 if none yet.
+  int listening_port() const {
+    std::set<std::string> inodes;
+    const std::string fds = "/proc/" + std::to_string(pid_) + "/fd";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(fds, ec)) {
+      const std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
+      if (target.starts_with("socket:[")) inodes.insert(target.substr(8, target.size() - 9));
+    }
+    std::ifstream tcp("/proc/net/tcp");
+    std::string line;
+    std::getline(tcp, line);  // the column names
+    while (std::getline(tcp, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode;
+      if (state == "0A" && inodes.count(inode) > 0) {  // 0A: LISTEN
+        return std::stoi(local.substr(local.find(':') + 1), nullptr, 16);
+      }
+    }
+    return 0;
+  }
+
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("HTTP/2 where the server offers it: an h2-only server over TLS answers") {
+  SelfSignedFiles pki;
+  const std::string docroot = pki.dir + "/htdocs";
+  std::filesystem::create_directories(docroot);
+  std::ofstream(docroot + "/jobs.json") << R"([{"id":1}])";
+  Http2Server server(docroot, pki.key, pki.cert);
+  REQUIRE_MESSAGE(server.port() > 0, "nghttpd (Debian's nghttp2-server) did not start");
+  auto transport = make_curl_transport({pki.cert, std::chrono::seconds(5), 1 << 20});
+  for (int i = 0; i < 2; ++i) {
+    HttpRequest request;
+    request.base_url = "https://127.0.0.1:" + std::to_string(server.port());
+    request.path = "/jobs.json";
+    const HttpResponse response = transport->send(request);
+    CHECK(response.transport_error.empty());
+    CHECK(response.status == 200);
+    CHECK(response.body == R"([{"id":1}])");
+    // HTTP/2 header names travel in lower case; an HTTP/1.1 answer would not be read at all.
+    bool lower_case_names = !response.headers.empty();
+    for (const auto& header : response.headers) {
+      lower_case_names = lower_case_names && header.first == ascii_lower_string(header.first);
+    }
+    CHECK(lower_case_names);
+  }
 }
