@@ -66,6 +66,9 @@ void compress_json(const httplib::Request& req, httplib::Response& res) {
   }
   if (auto compressed = gzip(res.body)) {
     res.body = std::move(*compressed);
+    // httplib has written the uncompressed length into the headers by now.
+    res.headers.erase("Content-Length");
+    res.set_header("Content-Length", std::to_string(res.body.size()));
     res.set_header("Content-Encoding", "gzip");
     res.set_header("Vary", "Accept-Encoding");
   }
