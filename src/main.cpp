@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <future>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -474,7 +475,11 @@ int main(int argc, char** argv) {
     const swr::collect::CycleReport report = p.poller->run_cycle(input, stop);
     // The auto-sync rules with what the cycle's budget leaves (--once: all of them).
     swr::collect::SyncRuleReport rule_reads;
-    if (p.rules && !report.stopped) {
+    // Not while the API fails every read: a cycle that read nothing well asks for no rules.
+    std::size_t attempted_reads = 0;
+    for (const std::size_t n : report.reads) attempted_reads += n;
+    const bool api_failing = attempted_reads > 0 && report.failed >= attempted_reads;
+    if (p.rules && !report.stopped && !api_failing) {
       std::size_t max_reads = p.poller->repositories().size();
       if (!flags.once) {
         const double seconds =
@@ -597,8 +602,10 @@ int main(int argc, char** argv) {
                                {"tls", web_config && web_config->tls() ? "true" : "false"},
                                {"telemetry_path", flags.telemetry_path}});
 
-  // A stop cancels the requests in flight: the poll loop ends within moments of it.
+  // A request in flight may take up to scrape.timeout; shutdown does not wait for it that long.
   std::stop_source stop_polling;
+  std::promise<void> poll_loop_done;
+  std::future<void> poll_loop_finished = poll_loop_done.get_future();
   std::thread poll_loop([&, stop = stop_polling.get_token()] {
     while (!stop.stop_requested()) {
       {
@@ -629,6 +636,7 @@ int main(int argc, char** argv) {
       std::unique_lock lock(reload_mutex);
       reload_arrived.wait_until(lock, stop, next_cycle, [&] { return pending != nullptr; });
     }
+    poll_loop_done.set_value();
   });
   std::thread web_thread([&] { server.run(); });
 
@@ -638,6 +646,11 @@ int main(int argc, char** argv) {
   stop_polling.request_stop();
   server.stop();
   web_thread.join();
+  if (poll_loop_finished.wait_for(std::chrono::milliseconds(1500)) != std::future_status::ready) {
+    swr::log::warn("a request was still in flight; exiting without waiting for it");
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
   poll_loop.join();
   swr::log::info("stopped");
   return 0;
