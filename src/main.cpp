@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <future>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -602,10 +601,8 @@ int main(int argc, char** argv) {
                                {"tls", web_config && web_config->tls() ? "true" : "false"},
                                {"telemetry_path", flags.telemetry_path}});
 
-  // A request in flight may take up to scrape.timeout; shutdown does not wait for it that long.
+  // A stop cancels the requests in flight: the poll loop ends within moments of it.
   std::stop_source stop_polling;
-  std::promise<void> poll_loop_done;
-  std::future<void> poll_loop_finished = poll_loop_done.get_future();
   std::thread poll_loop([&, stop = stop_polling.get_token()] {
     while (!stop.stop_requested()) {
       {
@@ -636,7 +633,6 @@ int main(int argc, char** argv) {
       std::unique_lock lock(reload_mutex);
       reload_arrived.wait_until(lock, stop, next_cycle, [&] { return pending != nullptr; });
     }
-    poll_loop_done.set_value();
   });
   std::thread web_thread([&] { server.run(); });
 
@@ -646,11 +642,6 @@ int main(int argc, char** argv) {
   stop_polling.request_stop();
   server.stop();
   web_thread.join();
-  if (poll_loop_finished.wait_for(std::chrono::milliseconds(1500)) != std::future_status::ready) {
-    swr::log::warn("a request was still in flight; exiting without waiting for it");
-    std::fflush(nullptr);
-    std::_Exit(0);
-  }
   poll_loop.join();
   swr::log::info("stopped");
   return 0;
