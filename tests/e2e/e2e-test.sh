@@ -29,6 +29,12 @@
 #      old failures page neither before nor after. The healthy stack's webhook receives nothing at
 #      all, and its Prometheus never has an alert pending or firing (ALERTS), over a window 10 s
 #      longer than the longest rewritten `for:`.
+#   4. inhibition: both Alertmanagers load config/alertmanager/inhibit.yml. On the healthy stack
+#      the exporter's credentials are then refused (POST /_sim/outage kind "credentials": every
+#      SWR call answers 401 APIGW.0301): every repository fails, and the webhook receives
+#      ONE notification, SwrExporterCredentialsRefused, while Prometheus has
+#      SwrExporterRepositoryDown firing for every repository (and SwrExporterRepositoriesDown,
+#      SwrExporterPollFailing): those are inhibited, not absent.
 #
 # Rule files are loaded from rewritten copies (see rewrite_rules): `for:` durations are scaled
 # 60:1 (5m -> 5s), and the restart guard instance:swr_exporter_restarted:15m uses 15s instead of
@@ -192,7 +198,8 @@ free_port() { "$HELPER_BIN" free-port || die "e2e helper cannot bind 127.0.0.1";
 
 # --- rule files --------------------------------------------------------------------------------
 
-# Rewritten copies of config/prometheus/*.yml into $WORK/rules, exactly these changes:
+# Rewritten copies of config/prometheus/*.yml into $WORK/rules (the mixin's rules, rendered by
+# scripts/generate-mixin.sh), exactly these changes:
 #  - every `for: N<unit>` of the alerts is scaled 60:1: Nm -> Ns, Nh -> Nm (5m -> 5s, 15m -> 15s,
 #    30m -> 30s, 2m -> 2s), so pending alerts can fire within the run
 #  - in the rule instance:swr_exporter_restarted:15m (the restart guard) only: `< 900` -> `< 15`,
@@ -299,6 +306,8 @@ receivers:
       - url: http://127.0.0.1:${HOOK_PORT[$stack]}/alerts
         send_resolved: true
 EOF
+  # The shipped inhibitions, as users merge them.
+  grep -v '^#' "$REPO/config/alertmanager/inhibit.yml" >>"$dir/alertmanager.yml"
   for attempt in 1 2 3; do
     port=$(free_port)
     mkdir -p "$dir/am-data"
@@ -740,6 +749,54 @@ check_prometheus_health healthy >/dev/null
 log "step 3: healthy stack: no notification and no alert pending or firing over ${window}s"
 step_done "step 3: healthy window"
 
+# --- step 4: a credential outage is one notification -------------------------------------------
+hook_lines_before=$(wc -l <"$WORK/healthy/webhook.jsonl")
+# swr-sim answers every SWR call 401 APIGW.0301 (credentials refused by the API gateway), as after
+# a rotated access key, for longer than the step takes.
+answer=$("$CURL" -sS --max-time 5 -H 'Content-Type: application/json' -d '{"kind":"credentials","seconds":600}' \
+  "http://127.0.0.1:${SIM_PORT[healthy]}/_sim/outage") || die "step 4: POST /_sim/outage failed"
+"$JQ" -e '.outage' <<<"$answer" >/dev/null || die "step 4: swr-sim refused the credentials outage: $answer"
+OUTAGE_AT=$(($(date +%s%N) / 1000000))
+log "step 4: the healthy stack's swr-sim refuses the exporter's credentials (401 APIGW.0301)"
+hinst="127.0.0.1:${EXPORTER_PORT[healthy]}"
+repos=$("$JQ" -r --arg i "$hinst" '[.data.result[] | select(.metric.instance == $i)] | length' \
+  <<<"$(query_ok healthy 'swr_exporter_repository_up')")
+((repos == 3)) || die "step 4: the healthy exporter reports $repos repositories, expected 3"
+# Wait until every per-repository alert, the aggregate and the poll alert fire in Prometheus
+# (their scaled for: are 15s, 10s, 15s), then for delivery.
+firing_names() {
+  "$JQ" -r '[.data.result[].metric.alertname] | sort | join(" ")' \
+    <<<"$(query_ok healthy "ALERTS{alertstate=\"firing\", instance=\"$hinst\"}")"
+}
+want_firing="SwrExporterCredentialsRefused SwrExporterPollFailing SwrExporterRepositoriesDown SwrExporterRepositoryDown SwrExporterRepositoryDown SwrExporterRepositoryDown"
+deadline=$(($(date +%s) + 60))
+until [[ "$(firing_names)" == "$want_firing" ]]; do
+  (($(date +%s) < deadline)) || die "step 4: within 60s Prometheus fires [$(firing_names)], expected [$want_firing] (is swr_exporter_credentials_refused exported? $(query_ok healthy 'swr_exporter_credentials_refused'))"
+  sleep 0.5
+done
+log "step 4: Prometheus fires $want_firing"
+sleep 4  # group_wait 1s, an Alertmanager evaluation, delivery
+tail -n +"$((hook_lines_before + 1))" "$WORK/healthy/webhook.jsonl" >"$WORK/healthy/outage-hooks.jsonl"
+notifications=$(cut -f2- "$WORK/healthy/outage-hooks.jsonl" |
+  "$JQ" -s '[.[] | select(any(.alerts[]?; .status == "firing"))] | length')
+firing_at_hook=$(cut -f2- "$WORK/healthy/outage-hooks.jsonl" |
+  "$JQ" -r -s '[.[].alerts[]? | select(.status == "firing") | .labels.alertname] | join(" ")')
+if ((notifications != 1)) || [[ "$firing_at_hook" != SwrExporterCredentialsRefused ]]; then
+  echo "notifications since the outage:" >&2
+  cat "$WORK/healthy/outage-hooks.jsonl" >&2
+  die "step 4: the credential outage reached the webhook as $notifications notification(s) with [$firing_at_hook], expected one: SwrExporterCredentialsRefused"
+fi
+# It carries the exporter's labels and the dashboard and runbook links.
+cut -f2- "$WORK/healthy/outage-hooks.jsonl" | "$JQ" -e -s --arg i "$hinst" '
+  [.[].alerts[] | select(.status == "firing")][0]
+  | .labels.instance == $i and .labels.job == "swr-sync-exporter"
+    and (.annotations.runbook_url | endswith("#swrexportercredentialsrefused"))
+    and (.annotations.dashboard_url | test("/d/swr-sync/swr-sync$"))' >/dev/null ||
+  die "step 4: the notification lacks the exporter's labels or its links: $(cat "$WORK/healthy/outage-hooks.jsonl")"
+OUTAGE_LATENCY=$(($(tail -n1 "$WORK/healthy/outage-hooks.jsonl" | cut -f1) - OUTAGE_AT))
+log "step 4: one notification (SwrExporterCredentialsRefused) ${OUTAGE_LATENCY} ms after the outage; 3 SwrExporterRepositoryDown, SwrExporterRepositoriesDown and SwrExporterPollFailing inhibited"
+step_done "step 4: credential outage inhibition"
+
 # --- summary -----------------------------------------------------------------------------------
 echo
 echo "=== swr-sync-exporter end-to-end: PASS in $(elapsed)s ==="
@@ -760,6 +817,7 @@ firing_alerts failing |
 echo "failure alerts at the webhook: SwrSyncJobFailed ${failed_latency} ms, SwrSyncJobTimedOut ${timeout_latency} ms after the injection"
 echo "every expression outside allowed-empty.tsv returned data ${expressions_done_at} ms after the injection"
 echo "healthy stack: ${window}s of evaluation, 0 notifications, no alert pending or firing"
+echo "credential outage: 1 notification (SwrExporterCredentialsRefused) ${OUTAGE_LATENCY} ms after it; 5 alerts firing in Prometheus inhibited by config/alertmanager/inhibit.yml"
 echo "timings:"
 for s in "${STEPS[@]}"; do
   printf '  %-48s %6d ms\n' "${s%%$'\t'*}" "${s##*$'\t'}"
