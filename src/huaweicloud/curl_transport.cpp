@@ -429,6 +429,8 @@ class CurlRequestSet final : public RequestSet {
         return failure(transport_.timed_out(), transfer.origin);
       case CURLE_GOT_NOTHING:
         return failure("connection closed before any response", transfer.origin);
+      case CURLE_PARTIAL_FILE:
+        return failure("connection closed before the response body was complete", transfer.origin);
       default:
         break;
     }
