@@ -307,7 +307,8 @@ receivers:
         send_resolved: true
 EOF
   # The shipped inhibitions, as users merge them.
-  grep -v '^#' "$REPO/config/alertmanager/inhibit.yml" >>"$dir/alertmanager.yml"
+  grep -v '^#' "$REPO/config/alertmanager/inhibit.yml" >>"$dir/alertmanager.yml" ||
+    die "no inhibit_rules in config/alertmanager/inhibit.yml"
   for attempt in 1 2 3; do
     port=$(free_port)
     mkdir -p "$dir/am-data"
