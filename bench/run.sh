@@ -13,6 +13,8 @@ wrk_seconds=${WRK_SECONDS:-10}
 steady_cycles=${STEADY_CYCLES:-5}
 steady_notes=()
 build=${BUILD_DIR:-build}
+# SIM_BUILD_DIR: the swr-sim to run against (e.g. one that never compresses); default $BUILD_DIR.
+sim_build=${SIM_BUILD_DIR:-$build}
 
 if ! command -v wrk >/dev/null; then
   sudo=(); [[ $(id -u) -eq 0 ]] || sudo=(sudo)
@@ -67,7 +69,7 @@ organizations = $orgs
 repositories = $per_org
 jobs = $jobs
 TOML
-  "$build"/swr-sim --config "$dir/sim.toml" >"$dir/sim.out" 2>"$dir/sim.err" &
+  "$sim_build"/swr-sim --config "$dir/sim.toml" >"$dir/sim.out" 2>"$dir/sim.err" &
   sim_pid=$!
   pids+=("$sim_pid")
   url=$(wait_for "$dir/sim.out" "listening on" 1 600 | sed 's/.*listening on //')
