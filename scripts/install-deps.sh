@@ -9,7 +9,7 @@ build_packages=(
   rapidjson-dev libtomlplusplus-dev doctest-dev libyaml-dev libcrypt-dev
 )
 test_packages=(
-  clang libclang-rt-14-dev clang-format prometheus prometheus-alertmanager curl jq wrk openssl
+  clang libclang-rt-14-dev clang-format clang-tidy prometheus prometheus-alertmanager curl jq wrk openssl
   nghttp2-server
 )
 
