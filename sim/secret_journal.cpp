@@ -8,7 +8,7 @@
 
 namespace swr::sim {
 
-SecretJournal::SecretJournal(std::string dir) {
+SecretJournal::SecretJournal(const std::string& dir) {
   if (dir.empty()) return;
   file_ = dir + "/swr-sim-" + std::to_string(::getpid()) + ".secrets";
 }

@@ -12,7 +12,7 @@ class SecretJournal {
  public:
   // Appends to DIR/swr-sim-PID.secrets (created 0600, DIR created as needed); an empty `dir`
   // records nothing.
-  explicit SecretJournal(std::string dir);
+  explicit SecretJournal(const std::string& dir);
 
   // One line: `kind<TAB>value`. A failure to write is reported on stderr once, not thrown: the
   // simulator keeps serving, and the scanner fails on the missing record instead.

@@ -73,9 +73,9 @@ struct SimState {
     std::uint64_t a = mix(request_counter.fetch_add(1) + salt);
     std::uint64_t b = mix(a);
     std::string out(32, '0');
-    for (int i = 0; i < 16; ++i) {
-      out[static_cast<std::size_t>(i)] = kDigits[(a >> (4 * i)) & 15];
-      out[static_cast<std::size_t>(i + 16)] = kDigits[(b >> (4 * i)) & 15];
+    for (std::size_t i = 0; i < 16; ++i) {
+      out[i] = kDigits[(a >> (4 * i)) & 15];
+      out[i + 16] = kDigits[(b >> (4 * i)) & 15];
     }
     return out;
   }

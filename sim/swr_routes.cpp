@@ -106,9 +106,9 @@ class SwrCall {
       client_error(404, kNoRepository, "Repository " + ref.repository + " not found");
     }
   }
-  void send(int status, std::string body) {
+  void send(int status, const std::string& body) {
     res_.status = status;
-    res_.set_content(std::move(body), kJsonType);
+    res_.set_content(body, kJsonType);
   }
 
  private:

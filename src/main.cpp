@@ -463,7 +463,7 @@ int main(int argc, char** argv) {
       input.discovery_listing = &inventory.discovery_listing;
     input.listing_requests = inventory.listing_requests;
     input.read_everything = flags.once;
-    input.progress = [&](std::shared_ptr<const swr::collect::Snapshot> partial) {
+    input.progress = [&](const std::shared_ptr<const swr::collect::Snapshot>& partial) {
       cache.publish(*partial);
       ready = true;
       swr::log::debug(

@@ -686,11 +686,14 @@ class Loader {
       if (!pattern.ends_with(suffix)) continue;
       const std::string family = pattern.substr(0, pattern.size() - suffix.size());
       if (metric_family_index(family)) {
-        fail(element, head + " is a sample of the histogram " + family +
-                          "; name the family: did you mean `" + family + "`?");
+        std::string message = head;
+        message += " is a sample of the histogram " + family;
+        message += "; name the family: did you mean `" + family + "`?";
+        fail(element, message);
       }
     }
     std::vector<std::string_view> names;
+    names.reserve(std::size(kMetricFamilies));
     for (const MetricFamilyName& family : kMetricFamilies) names.push_back(family.name);
     std::string message = head + " is not a metric family";
     if (const auto suggestion = suggest::closest_match(pattern, names)) {

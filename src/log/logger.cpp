@@ -237,10 +237,10 @@ void set_sink(std::function<void(std::string_view line)> sink) {
 
 bool enabled(Level level) { return level >= state().level.load(std::memory_order_relaxed); }
 
-void debug(std::string_view msg, Fields fields) { emit(Level::kDebug, msg, fields); }
-void info(std::string_view msg, Fields fields) { emit(Level::kInfo, msg, fields); }
-void warn(std::string_view msg, Fields fields) { emit(Level::kWarn, msg, fields); }
-void error(std::string_view msg, Fields fields) { emit(Level::kError, msg, fields); }
+void debug(std::string_view msg, const Fields& fields) { emit(Level::kDebug, msg, fields); }
+void info(std::string_view msg, const Fields& fields) { emit(Level::kInfo, msg, fields); }
+void warn(std::string_view msg, const Fields& fields) { emit(Level::kWarn, msg, fields); }
+void error(std::string_view msg, const Fields& fields) { emit(Level::kError, msg, fields); }
 
 std::string format_line(Level level, Format format, std::string_view ts, std::string_view msg,
                         const Fields& fields) {

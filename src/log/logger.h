@@ -33,10 +33,10 @@ void set_sink(std::function<void(std::string_view line)> sink);
 
 bool enabled(Level level);
 
-void debug(std::string_view msg, Fields fields = {});
-void info(std::string_view msg, Fields fields = {});
-void warn(std::string_view msg, Fields fields = {});
-void error(std::string_view msg, Fields fields = {});
+void debug(std::string_view msg, const Fields& fields = {});
+void info(std::string_view msg, const Fields& fields = {});
+void warn(std::string_view msg, const Fields& fields = {});
+void error(std::string_view msg, const Fields& fields = {});
 
 // Pure: renders one record without a trailing newline. Invalid UTF-8 becomes U+FFFD and control
 // characters are escaped, so the result is always a single valid UTF-8 line.

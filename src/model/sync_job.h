@@ -63,7 +63,9 @@ struct RepositoryRef {
   std::string repository;
 
   friend bool operator==(const RepositoryRef&, const RepositoryRef&) = default;
-  friend auto operator<=>(const RepositoryRef&, const RepositoryRef&) = default;
+  // clang-tidy 14 reads the defaulted <=>'s comparison with 0 as a null pointer constant.
+  friend auto operator<=>(const RepositoryRef&,
+                          const RepositoryRef&) = default;  // NOLINT(modernize-use-nullptr)
 };
 
 }  // namespace swr

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -27,7 +28,9 @@ void numeric_host(const sockaddr_storage& addr, socklen_t len, std::string& ip, 
   if (::getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host, sizeof host, service,
                     sizeof service, NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
     ip = host;
-    port = std::atoi(service);
+    int value = 0;
+    const char* end = service + std::strlen(service);
+    if (std::from_chars(service, end, value).ptr == end) port = value;
   }
 }
 
