@@ -352,7 +352,7 @@ void handle_sync_job(SimState& state, const Request& req, Response& res) {
   }
   // Two thirds in: inside a job object, unlike malformed_json's half.
   if (truncation == Truncation::kCutJson) body.resize(body.size() * 2 / 3);
-  call.send(200, std::move(body));
+  call.send(200, body);
 }
 
 void handle_sync_repo(SimState& state, const Request& req, Response& res) {

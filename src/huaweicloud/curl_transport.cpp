@@ -250,7 +250,10 @@ bool CurlTransport::prepare(Transfer& transfer, const HttpRequest& request,
   bool ok = (has_host || add("Host: " + host)) && add("Accept:") && add("Expect:");
   for (const auto& [name, value] : request.headers) {
     // "Name;" is how libcurl is told to send a header with an empty value.
-    ok = ok && add(value.empty() ? name + ";" : name + ": " + value);
+    std::string line = name;
+    line += value.empty() ? ";" : ": ";
+    line += value;
+    ok = ok && add(line);
   }
   transfer.headers.reset(list);
   if (!ok) {

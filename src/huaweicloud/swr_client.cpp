@@ -368,7 +368,7 @@ SwrClient::Verdict SwrClient::judge(std::string_view api, const HttpRequest& sen
   fields.emplace_back("attempt", std::to_string(attempts.attempt));
   fields.emplace_back("delay_ms", std::to_string(delay.count()));
   fields.emplace_back("err", reason);
-  log::debug("retrying", std::move(fields));
+  log::debug("retrying", fields);
   ++attempts.attempt;
   return {std::nullopt, delay};
 }

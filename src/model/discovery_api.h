@@ -33,6 +33,7 @@ struct RepositoryListing {
 
 // One auto-sync rule of a repository (ListImageAutoSyncReposDetails).
 struct SyncRule {
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>.
   auto operator<=>(const SyncRule&) const = default;
 
   std::string target_region;        // remoteRegionId

@@ -63,9 +63,8 @@ struct RepositoryRef {
   std::string repository;
 
   friend bool operator==(const RepositoryRef&, const RepositoryRef&) = default;
-  // clang-tidy 14 reads the defaulted <=>'s comparison with 0 as a null pointer constant.
-  friend auto operator<=>(const RepositoryRef&,
-                          const RepositoryRef&) = default;  // NOLINT(modernize-use-nullptr)
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>.
+  friend auto operator<=>(const RepositoryRef&, const RepositoryRef&) = default;
 };
 
 }  // namespace swr
