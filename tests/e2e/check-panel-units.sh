@@ -33,18 +33,7 @@ CURL=${CURL:-$(command -v curl || true)}
 [[ -x "$JQ" && -x "$CURL" ]] || { echo "FAIL: check-panel-units.sh needs jq and curl" >&2; exit 1; }
 [[ -f "$DASHBOARD" ]] || { echo "FAIL: no dashboard $DASHBOARD" >&2; exit 1; }
 
-grafana_to_promql() {
-  sed -E '
-    s/\$\{?__rate_interval\}?/5m/g
-    s/\$\{?__interval_ms\}?/60000/g
-    s/\$\{?__interval\}?/1m/g
-    s/\$\{?__range_ms\}?/3600000/g
-    s/\$\{?__range_s\}?/3600/g
-    s/\$\{?__range\}?/1h/g
-    s/\$\{[A-Za-z_][A-Za-z0-9_]*(:[A-Za-z]+)?\}/.*/g
-    s/\$[A-Za-z_][A-Za-z0-9_]*/.*/g
-  '
-}
+source "$(dirname "$0")/../operate/grafana-to-promql.sh"
 
 # unit_range UNIT: "LO HI", or nothing for a unit not in the table.
 unit_range() {

@@ -10,18 +10,7 @@ source "$(dirname "$0")/lib.sh"
 (($# == 1)) || { echo "usage: $0 OUTFILE" >&2; exit 2; }
 out=$1
 
-grafana_to_promql() {
-  sed -E '
-    s/\$\{?__rate_interval\}?/5m/g
-    s/\$\{?__interval_ms\}?/60000/g
-    s/\$\{?__interval\}?/1m/g
-    s/\$\{?__range_ms\}?/3600000/g
-    s/\$\{?__range_s\}?/3600/g
-    s/\$\{?__range\}?/1h/g
-    s/\$\{[A-Za-z_][A-Za-z0-9_]*(:[A-Za-z]+)?\}/.*/g
-    s/\$[A-Za-z_][A-Za-z0-9_]*/.*/g
-  '
-}
+source "$(dirname "$0")/grafana-to-promql.sh"
 
 dashboard_exprs() {
   [[ -f "$DASHBOARD" ]] || die "missing $DASHBOARD"
