@@ -4,11 +4,12 @@
 
 namespace swr::collect {
 
-Inventory::Inventory(InventoryOptions options, DiscoveryApi& api)
-    : options_(std::move(options)), api_(api) {}
+Inventory::Inventory(InventoryOptions options, DiscoveryApi& api, const Clock& clock)
+    : options_(std::move(options)), api_(api), clock_(clock) {}
 
-InventoryCycle Inventory::next(std::chrono::steady_clock::time_point now, std::stop_token stop) {
+InventoryCycle Inventory::next(std::stop_token stop) {
   InventoryCycle out;
+  const std::chrono::steady_clock::time_point now = clock_.steady_now();
   const bool discovery_due =
       !last_discovery_ ||
       (!is_static(options_.discovery) && now - *last_discovery_ >= options_.discovery_interval);

@@ -11,6 +11,7 @@
 
 #include "collect/change_hints.h"
 #include "collect/discovery.h"
+#include "model/clock.h"
 #include "model/discovery_api.h"
 
 namespace swr::collect {
@@ -34,14 +35,17 @@ struct InventoryCycle {
 
 class Inventory {
  public:
-  Inventory(InventoryOptions options, DiscoveryApi& api);
+  // Discovery runs on the first cycle and then once `discovery_interval` has passed on `clock`'s
+  // monotonic time.
+  Inventory(InventoryOptions options, DiscoveryApi& api, const Clock& clock);
 
-  // One cycle's inventory at steady time `now`.
-  InventoryCycle next(std::chrono::steady_clock::time_point now, std::stop_token stop);
+  // This cycle's inventory.
+  InventoryCycle next(std::stop_token stop);
 
  private:
   InventoryOptions options_;
   DiscoveryApi& api_;
+  const Clock& clock_;
   std::optional<std::chrono::steady_clock::time_point> last_discovery_;
   std::vector<std::string> organizations_;         // every organization, when there are no targets
   std::vector<std::string> polled_organizations_;  // of the repositories discovery found

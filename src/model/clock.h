@@ -12,6 +12,8 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual std::chrono::system_clock::time_point now() const = 0;
+  // Monotonic time, for intervals and cadences: never jumps when the wall clock is set.
+  virtual std::chrono::steady_clock::time_point steady_now() const = 0;
   // Waits for `duration` or until `stop` is requested; false when stopped.
   virtual bool sleep_for(std::chrono::milliseconds duration, std::stop_token stop) = 0;
 };
@@ -20,6 +22,9 @@ class SystemClock final : public Clock {
  public:
   std::chrono::system_clock::time_point now() const override {
     return std::chrono::system_clock::now();
+  }
+  std::chrono::steady_clock::time_point steady_now() const override {
+    return std::chrono::steady_clock::now();
   }
   bool sleep_for(std::chrono::milliseconds duration, std::stop_token stop) override {
     std::unique_lock lock(mutex_);

@@ -22,8 +22,8 @@ std::string error_code(const httplib::Result& res) {
 }  // namespace
 
 TEST_CASE("AK/SK: a correctly signed request passes, a wrong signature is APIG.0301") {
-  FakeClock clock;
-  RunningSim sim({}, clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  RunningSim sim({}, clock.sim_clock());
   const SignedGet req = jobs_request();
 
   const auto ok = req.send(sim, kAk, kSk, clock.seconds());
@@ -76,8 +76,8 @@ TEST_CASE("AK/SK: a correctly signed request passes, a wrong signature is APIG.0
 }
 
 TEST_CASE("AK/SK: five failures in a row lock the key for five minutes") {
-  FakeClock clock;
-  RunningSim sim({}, clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  RunningSim sim({}, clock.sim_clock());
   const SignedGet req = jobs_request();
   for (int i = 0; i < 4; ++i) CHECK(req.send(sim, kAk, "bad", clock.seconds())->status == 401);
   // A success in between resets the count.
@@ -94,9 +94,9 @@ TEST_CASE("AK/SK: five failures in a row lock the key for five minutes") {
   CHECK(stats["lockouts"].GetUint64() == 1);
   CHECK(stats["auth_failures"].GetUint64() == 10);
 
-  clock.advance_seconds(4 * 60);
+  clock.advance(std::chrono::seconds(4 * 60));
   CHECK(req.send(sim, kAk, kSk, clock.seconds())->status == 401);
-  clock.advance_seconds(61);
+  clock.advance(std::chrono::seconds(61));
   CHECK(req.send(sim, kAk, kSk, clock.seconds())->status == 200);
   CHECK(sim.stats()["locked_keys"].GetUint64() == 0);
 }

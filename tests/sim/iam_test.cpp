@@ -4,8 +4,8 @@ using namespace swr::sim;
 using namespace swr::sim::test;
 
 TEST_CASE("IAM issues a large project-scoped token with 201") {
-  FakeClock clock;
-  RunningSim sim({}, clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  RunningSim sim({}, clock.sim_clock());
   const auto res = sim.issue();
   REQUIRE(res);
   CHECK(res->status == 201);
@@ -20,7 +20,7 @@ TEST_CASE("IAM issues a large project-scoped token with 201") {
   const auto& t = doc["token"];
   const auto expires = swr::parse_timestamp_us(t["expires_at"].GetString());
   REQUIRE(expires);
-  CHECK(*expires == *clock.now + 24LL * 3600 * 1000000);
+  CHECK(*expires == clock.micros() + 24LL * 3600 * 1000000);
   CHECK(std::string(t["expires_at"].GetString()).size() == 27);  // 6 fractional digits + Z
   CHECK(std::string(t["methods"][0].GetString()) == "password");
   CHECK(std::string(t["project"]["name"].GetString()) == "cn-north-4");
@@ -38,7 +38,7 @@ TEST_CASE("IAM issues a large project-scoped token with 201") {
   SUBCASE("the token works on SWR and dies with its lifetime") {
     const std::string target = job_target("team-a", "app1", 10, 0);
     CHECK(sim.get(target, token)->status == 200);
-    clock.advance_seconds(24 * 3600);
+    clock.advance(std::chrono::seconds(24 * 3600));
     const auto expired = sim.get(target, token);
     CHECK(expired->status == 401);
     CHECK(std::string(parse_json(expired->body)["error_code"].GetString()) == "SVCSTG.SWR.4010000");

@@ -123,8 +123,8 @@ TEST_CASE("a data file's listing: tags of its jobs, updated_at at the newest job
     {"organization": "team-a", "repository": "empty"}]})");
   SimConfig config;
   config.data = file.path.string();
-  FakeClock clock;
-  SimServer server(config, clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  SimServer server(config, clock.sim_clock());
   const auto app = server.world().repository({"team-a", "app"});
   REQUIRE(app);
   CHECK(app->tags == std::vector<std::string>{"odd", "v2", "v1"});  // in creation order
@@ -321,10 +321,10 @@ TEST_CASE("World::list_repositories matches the listing computed from every repo
 namespace {
 
 struct ListingSim {
-  FakeClock clock;
+  FakeClock clock{FakeClock::real_now()};
   RunningSim sim;
   std::string token;
-  ListingSim() : sim(SimConfig{}, clock.clock()) { token = sim.token(); }
+  ListingSim() : sim(SimConfig{}, clock.sim_clock()) { token = sim.token(); }
 
   httplib::Result post(const std::string& path, const std::string& body) {
     return sim.client().Post(path, body, "application/json");
@@ -373,8 +373,8 @@ TEST_CASE("POST /_sim/jobs is a push unless manual; POST /_sim/push pushes witho
   const rapidjson::Document start = s.entry("team-a", "tools/builder");
   const std::vector<std::string> start_tags = tags_of(start);
   const std::size_t start_jobs = s.jobs("team-a", "tools$builder");
-  s.clock.advance_seconds(60);
-  const std::string now = format_timestamp_us(*s.clock.now);
+  s.clock.advance(std::chrono::seconds(60));
+  const std::string now = format_timestamp_us(s.clock.micros());
 
   SUBCASE("jobs: the tags are pushed, the listing moves") {
     const auto res = s.post("/_sim/jobs", R"({"organization":"team-a","repository":"tools/builder",
@@ -437,12 +437,12 @@ TEST_CASE("POST /_sim/jobs is a push unless manual; POST /_sim/push pushes witho
     tags.push_back("x1");
     CHECK(tags_of(e) == tags);
     CHECK(e["num_images"].GetInt64() == static_cast<std::int64_t>(tags.size()));
-    s.clock.advance_seconds(5);
+    s.clock.advance(std::chrono::seconds(5));
     res = s.post("/_sim/push",
                  R"({"organization":"team-a","repository":"tools/builder","tag":"x1"})");
     REQUIRE(res->status == 200);
     e = s.entry("team-a", "tools/builder");
-    CHECK(str(e["updated_at"]) == format_timestamp_us(*s.clock.now));
+    CHECK(str(e["updated_at"]) == format_timestamp_us(s.clock.micros()));
     CHECK(tags_of(e) == tags);
     CHECK(s.jobs("team-a", "tools$builder") == start_jobs);
     CHECK(s.sim.stats()["jobs"].GetUint64() == 400);
@@ -547,7 +547,7 @@ TEST_CASE("ListReposDetails: order_column and order_type") {
   // Distinct push times and tag counts for team-a's repositories.
   const char* repos[] = {"app1", "tools/builder", "api-gateway", "base/alpine", "web-frontend"};
   for (int i = 0; i < 5; ++i) {
-    s.clock.advance_seconds(10);
+    s.clock.advance(std::chrono::seconds(10));
     for (int t = 0; t <= i * 40; ++t) {
       REQUIRE(s.post("/_sim/push", std::string(R"({"organization":"team-a","repository":")") +
                                        repos[i] + R"(","tag":"extra-)" + std::to_string(t) +

@@ -92,8 +92,8 @@ std::string exchange(int fd, const std::string& target) {
 }  // namespace
 
 TEST_CASE("outage 503: every API call answered 503 in its service's shape until the time is up") {
-  FakeClock clock;
-  RunningSim sim(small_world(), clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  RunningSim sim(small_world(), clock.sim_clock());
   const std::string token = sim.token();
   const std::string jobs = job_target("team-a", "app1", 5, 0);
   REQUIRE(sim.get(jobs, token)->status == 200);
@@ -122,30 +122,30 @@ TEST_CASE("outage 503: every API call answered 503 in its service's shape until 
   CHECK(stats["outage"]["unavailable_answers"].GetUint64() == 3);
   CHECK(stats["outage"]["remaining_ms"].GetInt64() == 30000);
 
-  clock.advance_seconds(29);
+  clock.advance(std::chrono::seconds(29));
   CHECK(sim.get(jobs, token)->status == 503);
-  clock.advance_seconds(1);
+  clock.advance(std::chrono::seconds(1));
   CHECK(sim.get(jobs, token)->status == 200);
   CHECK(sim.stats()["outage"]["kind"].GetString() == std::string("none"));
 }
 
 TEST_CASE("outage 503: a second request replaces the first") {
-  FakeClock clock;
-  RunningSim sim(small_world(), clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  RunningSim sim(small_world(), clock.sim_clock());
   const std::string token = sim.token();
   const std::string jobs = job_target("team-a", "app1", 5, 0);
   REQUIRE(post_outage(sim, R"({"seconds": 5, "kind": "503"})")->status == 200);
   REQUIRE(post_outage(sim, R"({"seconds": 20, "kind": "503"})")->status == 200);
-  clock.advance_seconds(10);
+  clock.advance(std::chrono::seconds(10));
   CHECK(sim.get(jobs, token)->status == 503);
-  clock.advance_seconds(10);
+  clock.advance(std::chrono::seconds(10));
   CHECK(sim.get(jobs, token)->status == 200);
   CHECK(sim.stats()["outage"]["started"].GetUint64() == 2);
 }
 
 TEST_CASE("outage refuse: connecting is refused, open connections are cut, then the same port") {
-  FakeClock clock;
-  RunningSim sim(small_world(), clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  RunningSim sim(small_world(), clock.sim_clock());
   const int port = sim.port();
   const std::string token = sim.token();
   const std::string jobs = job_target("team-a", "app1", 5, 0);
@@ -174,7 +174,7 @@ TEST_CASE("outage refuse: connecting is refused, open connections are cut, then 
   // Still refused while the clock has not moved on, however long the real wait.
   std::this_thread::sleep_for(100ms);
   CHECK(refused(port));
-  clock.advance_seconds(61);
+  clock.advance(std::chrono::seconds(61));
   CHECK(eventually([&] { return !refused(port); }));
   const auto after = sim.get(jobs, token);  // tokens survive: the service restarted, not IAM
   REQUIRE(after);
@@ -186,14 +186,14 @@ TEST_CASE("outage refuse: connecting is refused, open connections are cut, then 
   // And again: a second refusal works the same way.
   REQUIRE(post_outage(sim, R"({"seconds": 1, "kind": "refuse"})")->status == 200);
   CHECK(eventually([&] { return refused(port); }));
-  clock.advance_seconds(2);
+  clock.advance(std::chrono::seconds(2));
   CHECK(eventually([&] { return !refused(port); }));
   CHECK(sim.get(jobs, token)->status == 200);
 }
 
 TEST_CASE("outage refuse: stopping the simulator during a refusal does not hang") {
-  FakeClock clock;
-  auto sim = std::make_unique<RunningSim>(small_world(), clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  auto sim = std::make_unique<RunningSim>(small_world(), clock.sim_clock());
   const int port = sim->port();
   REQUIRE(post_outage(*sim, R"({"seconds": 600, "kind": "refuse"})")->status == 200);
   CHECK(eventually([&] { return refused(port); }));
@@ -219,8 +219,8 @@ TEST_CASE("outage: bad requests are refused with the reason") {
 }
 
 TEST_CASE("outage credentials: every SWR call 401 APIGW.0301 until the time is up; IAM answers") {
-  FakeClock clock;
-  RunningSim sim(small_world(), clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  RunningSim sim(small_world(), clock.sim_clock());
   const std::string token = sim.token();
   const std::string jobs = job_target("team-a", "app1", 5, 0);
   REQUIRE(sim.get(jobs, token)->status == 200);
@@ -251,16 +251,16 @@ TEST_CASE("outage credentials: every SWR call 401 APIGW.0301 until the time is u
   CHECK(stats["outage"]["kind"].GetString() == std::string("credentials"));
   CHECK(stats["outage"]["credentials_refusals"].GetUint64() == 3);
 
-  clock.advance_seconds(9);
+  clock.advance(std::chrono::seconds(9));
   CHECK(sim.get(jobs, token)->status == 401);
-  clock.advance_seconds(1);
+  clock.advance(std::chrono::seconds(1));
   CHECK(sim.get(jobs, token)->status == 200);
   CHECK(sim.stats()["outage"]["kind"].GetString() == std::string("none"));
 }
 
 TEST_CASE("outage iam_credentials: every IAM token request 401 in IAM's shape; SWR answers") {
-  FakeClock clock;
-  RunningSim sim(small_world(), clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  RunningSim sim(small_world(), clock.sim_clock());
   const std::string token = sim.token();
   const std::string jobs = job_target("team-a", "app1", 5, 0);
   REQUIRE(post_outage(sim, R"({"seconds": 5, "kind": "iam_credentials"})")->status == 200);
@@ -270,13 +270,13 @@ TEST_CASE("outage iam_credentials: every IAM token request 401 in IAM's shape; S
   CHECK(parse_json(iam->body)["error"]["code"].GetInt() == 401);
   CHECK(sim.get(jobs, token)->status == 200);
   CHECK(sim.stats()["outage"]["credentials_refusals"].GetUint64() == 1);
-  clock.advance_seconds(5);
+  clock.advance(std::chrono::seconds(5));
   CHECK(sim.issue()->status == 201);
 }
 
 TEST_CASE("outage: an unknown kind is refused with the kinds there are") {
-  FakeClock clock;
-  RunningSim sim(small_world(), clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  RunningSim sim(small_world(), clock.sim_clock());
   const auto r = post_outage(sim, R"({"seconds": 5, "kind": "credential"})");
   REQUIRE(r);
   CHECK(r->status == 400);

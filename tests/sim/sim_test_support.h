@@ -11,22 +11,15 @@
 #include <memory>
 #include <string>
 
+#include "fake_clock.h"
 #include "huaweicloud/signer.h"
 #include "model/timestamp.h"
 #include "sim_server.h"
 
 namespace swr::sim::test {
 
-// A clock the test moves by hand; starts at the real time so X-Sdk-Date values look normal.
-struct FakeClock {
-  std::shared_ptr<std::atomic<std::int64_t>> now =
-      std::make_shared<std::atomic<std::int64_t>>(system_now_us());
-  Clock clock() const {
-    return [n = now] { return n->load(); };
-  }
-  void advance_seconds(std::int64_t s) { *now += s * 1000000; }
-  std::int64_t seconds() const { return *now / 1000000; }
-};
+// Starts at the real time in the simulator tests, so X-Sdk-Date values look normal.
+using swr::test::FakeClock;
 
 inline const std::string kToken = "/v3/auth/tokens";
 

@@ -199,8 +199,8 @@ TEST_CASE("churn: waiting jobs start, running ones finish, new ones arrive") {
 }
 
 TEST_CASE("admin endpoints: add jobs, delete a repository, stats, reset") {
-  FakeClock clock;
-  RunningSim sim({}, clock.clock());
+  FakeClock clock{FakeClock::real_now()};
+  RunningSim sim({}, clock.sim_clock());
   auto c = sim.client();
   const auto added = c.Post("/_sim/jobs",
                             R"({"organization":"new-org","repository":"ns/fresh","jobs":[
@@ -221,7 +221,7 @@ TEST_CASE("admin endpoints: add jobs, delete a repository, stats, reset") {
   const auto created = swr::parse_timestamp_us(jobs[0]["createdAt"].GetString());
   const auto updated = swr::parse_timestamp_us(jobs[0]["updatedAt"].GetString());
   CHECK(*updated - *created == 90000000);
-  CHECK(*updated == *clock.now);
+  CHECK(*updated == clock.micros());
 
   auto stats = sim.stats();
   CHECK(stats["requests"]["sync_job"].GetUint64() == 1);

@@ -68,7 +68,7 @@ TEST_CASE("IAM tokens are cached and renewed at 75% of their life") {
   int issued = 0;
   transport.fallback = [&](const HttpRequest& r) {
     if (r.path == "/v3/auth/tokens")
-      return token_response("tok" + std::to_string(++issued), clock.t + 24h);
+      return token_response("tok" + std::to_string(++issued), clock.now() + 24h);
     return ok_page();
   };
   NullApiObserver observer;
@@ -79,10 +79,10 @@ TEST_CASE("IAM tokens are cached and renewed at 75% of their life") {
   client.start_cycle(1);
   for (int i = 0; i < 5; ++i) REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(transport.count("/v3/auth/tokens") == 1);
-  clock.t += 17h;  // < 18h = 75% of 24h
+  clock.advance(17h);  // < 18h = 75% of 24h
   REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(transport.count("/v3/auth/tokens") == 1);
-  clock.t += 1h + 1s;
+  clock.advance(1h + 1s);
   REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(transport.count("/v3/auth/tokens") == 2);
   CHECK(transport.sent.back().header("X-Auth-Token") == "tok2");
@@ -95,7 +95,7 @@ TEST_CASE("a refused token is renewed once and the request retried; refused agai
   bool refuse_all = false;
   transport.fallback = [&](const HttpRequest& r) {
     if (r.path == "/v3/auth/tokens")
-      return token_response("tok" + std::to_string(++issued), clock.t + 24h);
+      return token_response("tok" + std::to_string(++issued), clock.now() + 24h);
     if (refuse_all || r.header("X-Auth-Token") == "tok1") return refused_token();
     return ok_page();
   };
@@ -110,7 +110,7 @@ TEST_CASE("a refused token is renewed once and the request retried; refused agai
   CHECK(transport.count("sync_job") == 2);
 
   refuse_all = true;
-  clock.t += 1min;
+  clock.advance(1min);
   const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
   CHECK_FALSE(r.page);
   CHECK(r.failure.authentication);
@@ -142,11 +142,11 @@ TEST_CASE("a refused password is not tried again for five minutes") {
     CHECK_FALSE(r.page);
     CHECK(r.failure.authentication);
     CHECK(r.failure.message.find("secret-pw") == std::string::npos);
-    clock.t += 20s;
+    clock.advance(20s);
   }
   CHECK(transport.count("/v3/auth/tokens") == 1);
   CHECK(transport.count("sync_job") == 0);
-  clock.t += 2min;  // past five minutes after the refusal
+  clock.advance(2min);  // past five minutes after the refusal
   CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(transport.count("/v3/auth/tokens") == 2);
 }
@@ -174,7 +174,7 @@ TEST_CASE("an unreachable IAM is not a refused password: no token, tried again i
   CHECK(r.failure.message.find("Couldn't connect to server at https://iam") != std::string::npos);
   CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(transport.count("/v3/auth/tokens") == 1);
-  clock.t += 31s;
+  clock.advance(31s);
   CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(transport.count("/v3/auth/tokens") == 2);
   CHECK(transport.count("sync_job") == 0);
@@ -201,11 +201,11 @@ TEST_CASE("a refused AK/SK signature pauses every request for five minutes") {
     const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
     CHECK_FALSE(r.page);
     CHECK(r.failure.authentication);
-    clock.t += 14s;
+    clock.advance(14s);
   }
   CHECK(transport.sent.size() == 1);  // 20 tries over 4m40s: one request
   accept = true;
-  clock.t += 30s;
+  clock.advance(30s);
   CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(transport.sent.size() == 2);
   const HttpRequest& signed_request = transport.sent.back();
@@ -235,19 +235,19 @@ TEST_CASE("throttling: Retry-After is honoured, 5xx backs off, the retry budget 
   client.start_cycle(1);
   // A 200 body that is an error object is not a job list: reported, not retried.
   const PageResult first = client.list_sync_jobs(kRepo, 0, 100, {});
-  CHECK(clock.slept == 3s);
+  CHECK(clock.slept() == 3s);
   CHECK_FALSE(first.page);
   CHECK(first.failure.message.find("expected a JSON array") != std::string::npos);
 
   transport.script.clear();
   transport.sent.clear();
   transport.fallback = [](const HttpRequest&) -> HttpResponse { return {503, "", {}, "busy"}; };
-  clock.slept = 0ms;
+  clock.reset_slept();
   const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
   CHECK_FALSE(r.page);
   CHECK(transport.sent.size() == 4);  // max_attempts
-  CHECK(clock.slept >= 250ms + 500ms + 1000ms);
-  CHECK(clock.slept <= 500ms + 1000ms + 2000ms);
+  CHECK(clock.slept() >= 250ms + 500ms + 1000ms);
+  CHECK(clock.slept() <= 500ms + 1000ms + 2000ms);
   // The budget (16 for one repository) runs out: later calls get no retries.
   for (int i = 0; i < 10; ++i) client.list_sync_jobs(kRepo, 0, 100, {});
   const std::size_t before = transport.sent.size();
@@ -284,9 +284,9 @@ TEST_CASE("the rate limiter spaces requests, halves on throttling and climbs bac
   RateLimiter limiter(4, clock);
   // A burst of one second's worth, then one every 250 ms.
   for (int i = 0; i < 4; ++i) CHECK(limiter.acquire({}));
-  CHECK(clock.slept == 0ms);
+  CHECK(clock.slept() == 0ms);
   for (int i = 0; i < 8; ++i) CHECK(limiter.acquire({}));
-  CHECK(clock.slept == 2000ms);
+  CHECK(clock.slept() == 2000ms);
   limiter.on_throttled();
   CHECK(limiter.current_rate() == 2);
   limiter.on_throttled();

@@ -107,7 +107,7 @@ CycleReport cycle(Poller& poller, World& world, test::FakeClock& clock,
   CycleInput input;
   input.hints = &hints;
   const CycleReport report = poller.run_cycle(input, {});
-  clock.t += step;
+  clock.advance(step);
   return report;
 }
 
@@ -290,7 +290,7 @@ TEST_CASE("a long cycle publishes what it has read so far") {
   const auto all = refs(30);
   for (const auto& r : all) world.push(r);
   test::FakeClock clock;
-  world.on_page = [&] { clock.t += std::chrono::seconds(1); };  // one page a second
+  world.on_page = [&] { clock.advance(std::chrono::seconds(1)); };  // one page a second
   Poller poller(hinted(all, std::chrono::minutes(15)), world, clock);
   const ChangeHints hints = world.hints();
   CycleInput input;

@@ -13,6 +13,7 @@
 #include "collect/pager.h"
 #include "collect/poller.h"
 #include "collect/summary.h"
+#include "fake_clock.h"
 #include "huaweicloud/swr_client.h"
 
 using namespace swr;
@@ -322,16 +323,6 @@ TEST_CASE("the sync_job URL: `$` for `/`, the filter encoded as it is signed") {
 
 namespace {
 
-class SteppingClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point t{std::chrono::seconds(1'800'000'000)};
-  std::chrono::system_clock::time_point now() const override { return t; }
-  bool sleep_for(std::chrono::milliseconds d, std::stop_token) override {
-    t += d;
-    return true;
-  }
-};
-
 // Figures compared field by field (DestinationSummary has no ==).
 std::string describe(const std::vector<DestinationSummary>& all) {
   std::string out;
@@ -362,7 +353,7 @@ TEST_CASE(
   jobs[0].status = SyncStatus::kRunning;  // the newest two are still in flight
   jobs[1].status = SyncStatus::kWaiting;
   api.repos[kRepo] = jobs;
-  SteppingClock clock;
+  test::FakeClock clock;
   Poller poller({{kRepo}, 100, 1, {1, 10, 100}, {"status"}, std::chrono::hours(1)}, api, clock);
   CHECK(poller.run_cycle({}).requests == 3);
   CHECK(observed(*poller.snapshot()) == 248);
@@ -414,7 +405,7 @@ TEST_CASE(
           describe(summarize(api.repos[kRepo])));
   }
   SUBCASE("after full_resync_interval every repository is read in full again") {
-    clock.t += std::chrono::hours(1);
+    clock.advance(std::chrono::hours(1));
     CHECK(poller.run_cycle({}).requests == 3);
     CHECK(poller.run_cycle({}).requests == 1);
   }
@@ -424,7 +415,7 @@ TEST_CASE("incremental polling pages down to a job that was still pending deep d
   FakeApi api;
   api.repos[kRepo] = many(250);
   api.repos[kRepo][180].status = SyncStatus::kRunning;
-  SteppingClock clock;
+  test::FakeClock clock;
   Poller poller({{kRepo}, 100, 1, {1, 10, 100}, {"status"}, std::chrono::hours(1)}, api, clock);
   CHECK(poller.run_cycle({}).requests == 3);
   // Down to the page holding it (5 + 101 + 101 jobs), not further.
@@ -443,7 +434,7 @@ TEST_CASE("incremental polling under random churn matches a full read every cycl
   FakeApi api;
   std::vector<SyncJob> jobs = many(230);
   api.repos[kRepo] = jobs;
-  SteppingClock clock;
+  test::FakeClock clock;
   Poller incremental({{kRepo}, 50, 1, {1, 10}, {"status"}, std::chrono::hours(24)}, api, clock);
   std::set<std::int64_t> finals_ever;
   std::int64_t next_id = 1000;

@@ -8,6 +8,7 @@
 
 #include "collect/inventory.h"
 #include "collect/poller.h"
+#include "fake_clock.h"
 #include "huaweicloud/discovery_json.h"
 #include "model/shard.h"
 
@@ -208,11 +209,17 @@ TEST_CASE("the inventory: one listing a cycle serves both discovery and the chan
   FakeDiscovery api;
   api.organizations = {{"team-a", {"app1", "app2"}}, {"platform", {"web"}}};
   using namespace std::chrono_literals;
-  const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  test::FakeClock clock;
+  const auto t0 = clock.now();
+  // The inventory's cycle with the clock `offset` after the first.
+  const auto next_at = [&](Inventory& inventory, std::chrono::minutes offset) {
+    clock.set(t0 + offset);
+    return inventory.next({});
+  };
   SUBCASE(
       "discovered: each organization listed once a cycle, namespaces at the discovery cadence") {
-    Inventory inventory({{}, 10min, true, 2}, api);
-    InventoryCycle c = inventory.next(t0, {});
+    Inventory inventory({{}, 10min, true, 2}, api, clock);
+    InventoryCycle c = next_at(inventory, 0min);
     REQUIRE(c.discovery);
     CHECK(c.discovery->ok);
     CHECK(c.discovery->repositories.size() == 3);
@@ -222,40 +229,47 @@ TEST_CASE("the inventory: one listing a cycle serves both discovery and the chan
     CHECK(c.hints.lookup({"team-a", "app1"}).kind == Hint::Kind::kFingerprint);
     CHECK(c.hints.lookup({"team-a", "gone"}).kind == Hint::Kind::kUnlisted);
     const int namespaces_calls = api.calls - 2;
-    c = inventory.next(t0 + 1min, {});
+    c = next_at(inventory, 1min);
     CHECK_FALSE(c.discovery);
     CHECK(api.listed == std::map<std::string, int>{{"platform", 2}, {"team-a", 2}});
     CHECK(api.calls - 4 == namespaces_calls);  // no namespaces call between discoveries
-    c = inventory.next(t0 + 11min, {});
+    c = next_at(inventory, 9min);
+    CHECK_FALSE(c.discovery);  // 9 of 10 minutes
+    c = next_at(inventory, 10min);
+    CHECK(c.discovery);  // on the minute the interval ends
+    CHECK(api.listed == std::map<std::string, int>{{"platform", 4}, {"team-a", 4}});
+    c = next_at(inventory, 19min);
+    CHECK_FALSE(c.discovery);  // the interval counts from the last discovery
+    c = next_at(inventory, 21min);
     CHECK(c.discovery);
-    CHECK(api.listed == std::map<std::string, int>{{"platform", 3}, {"team-a", 3}});
+    CHECK(api.listed == std::map<std::string, int>{{"platform", 6}, {"team-a", 6}});
   }
   SUBCASE("named repositories take their hints from the same listing") {
     DiscoveryOptions options;
     options.targets = {{"team-a", {"app2"}}};
-    Inventory inventory({options, 10min, true, 4}, api);
-    InventoryCycle c = inventory.next(t0, {});
+    Inventory inventory({options, 10min, true, 4}, api, clock);
+    InventoryCycle c = next_at(inventory, 0min);
     REQUIRE(c.discovery);
     CHECK(c.discovery->repositories == std::vector<RepositoryRef>{{"team-a", "app2"}});
     CHECK(api.listed == std::map<std::string, int>{{"team-a", 1}});
     CHECK(c.hints.lookup({"team-a", "app2"}).kind == Hint::Kind::kFingerprint);
-    c = inventory.next(t0 + 1min, {});
+    c = next_at(inventory, 1min);
     CHECK_FALSE(c.discovery);  // static: discovered once
     CHECK(api.listed == std::map<std::string, int>{{"team-a", 2}});
   }
   SUBCASE("without change hints, only discovery lists") {
-    Inventory inventory({{}, 10min, false, 4}, api);
-    inventory.next(t0, {});
+    Inventory inventory({{}, 10min, false, 4}, api, clock);
+    next_at(inventory, 0min);
     const int calls = api.calls;
-    const InventoryCycle c = inventory.next(t0 + 1min, {});
+    const InventoryCycle c = next_at(inventory, 1min);
     CHECK(api.calls == calls);
     CHECK_FALSE(c.hints.listed());
   }
   SUBCASE("a failing listing is said, and its repositories get no hint but a failed one") {
-    Inventory inventory({{}, 10min, true, 4}, api);
-    inventory.next(t0, {});
+    Inventory inventory({{}, 10min, true, 4}, api, clock);
+    next_at(inventory, 0min);
     api.failing_listings = {"platform"};
-    const InventoryCycle c = inventory.next(t0 + 1min, {});
+    const InventoryCycle c = next_at(inventory, 1min);
     CHECK(c.listing_errors == std::vector<std::string>{"repos platform offset 0: HTTP 500"});
     const Hint hint = c.hints.lookup({"platform", "web"});
     CHECK(hint.kind == Hint::Kind::kListingFailed);

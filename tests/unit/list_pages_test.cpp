@@ -181,7 +181,7 @@ TEST_CASE("list_pages: throttled and failing pages are retried like a single cal
   AkSkClient c(clock, transport);
   c.swr.start_cycle(10);
   Pages pages(10);
-  const auto start = clock.t;
+  const auto start = clock.now();
   c.swr.list_pages(pages, 3, {});
   REQUIRE(pages.results.size() == 10);
   for (const auto& entry : pages.answers) CHECK(entry.second == 1);
@@ -199,7 +199,7 @@ TEST_CASE("list_pages: throttled and failing pages are retried like a single cal
   CHECK(c.observer.codes["sync_job 429"] == 2);
   CHECK(c.observer.codes["sync_job 503"] == 4);
   // Retry-After 2 s twice; the 503 backoff ran alongside.
-  CHECK(clock.t - start >= 4s);
+  CHECK(clock.now() - start >= 4s);
   CHECK(c.limiter.current_rate() < 1000);  // slowed down by the 429s
   CHECK(transport.most_in_flight <= 3);
 }
@@ -228,8 +228,8 @@ TEST_CASE("list_pages: a refused token is renewed once for the pages in flight")
   int issued = 0;
   HeldTransport transport([&](const HttpRequest& r) {
     if (r.path == "/v3/auth/tokens") {
-      const auto us =
-          std::chrono::duration_cast<std::chrono::microseconds>((clock.t + 24h).time_since_epoch());
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+          (clock.now() + 24h).time_since_epoch());
       return HttpResponse{
           201,
           "",

@@ -101,7 +101,7 @@ TEST_CASE("credentials: refused by the gateway, then accepted; a repository's 40
   // Paused for five minutes: nothing is sent, nothing new is said.
   CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(observer.credentials == std::vector<bool>{true});
-  clock.t += 5min + 1s;
+  clock.advance(5min + 1s);
   next = ok_page();
   CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(observer.credentials == std::vector<bool>{true, false});
@@ -129,8 +129,8 @@ TEST_CASE("credentials: IAM refusing the password says refused; the token it the
                 {},
                 R"({"error":{"code":401,"message":"The username or password is wrong."}})"};
       }
-      const auto us =
-          std::chrono::duration_cast<std::chrono::microseconds>((clock.t + 24h).time_since_epoch());
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+          (clock.now() + 24h).time_since_epoch());
       return {201,
               "",
               {{"X-Subject-Token", "tok"}},
@@ -147,7 +147,7 @@ TEST_CASE("credentials: IAM refusing the password says refused; the token it the
   CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   CHECK(observer.credentials == std::vector<bool>{true});
   iam_refuses = false;
-  clock.t += 5min + 1s;
+  clock.advance(5min + 1s);
   CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   // Accepted only once SWR took the token.
   CHECK(observer.credentials == std::vector<bool>{true, false});
@@ -158,7 +158,7 @@ TEST_CASE("metadata: the temporary keys' expires_at is reported as the token exp
   FakeClock clock;
   FunctionTransport transport;
   const std::int64_t expires_us =
-      std::chrono::duration_cast<std::chrono::microseconds>((clock.t + 2h).time_since_epoch())
+      std::chrono::duration_cast<std::chrono::microseconds>((clock.now() + 2h).time_since_epoch())
           .count() +
       123'456;
   int keys_fetched = 0;
@@ -185,14 +185,14 @@ TEST_CASE("metadata: the temporary keys' expires_at is reported as the token exp
   REQUIRE(observer.expiries.size() == 1);
   CHECK(observer.expiries[0] == doctest::Approx(static_cast<double>(expires_us) / 1e6));
   // Renewed 40 minutes before they expire: the new keys' expiry replaces it.
-  clock.t += 81min;
+  clock.advance(81min);
   REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
   REQUIRE(observer.expiries.size() == 2);
   CHECK(observer.expiries[1] ==
         doctest::Approx(static_cast<double>(expires_us + 3'600'000'000LL) / 1e6));
   // A failed fetch reports nothing.
   transport.answer = [](const HttpRequest&) { return HttpResponse{503, "", {}, ""}; };
-  clock.t += 81min;
+  clock.advance(81min);
   client.list_sync_jobs(kRepo, 0, 100, {});
   CHECK(observer.expiries.size() == 2);
 }

@@ -15,6 +15,7 @@
 
 #include "fake_clock.h"
 #include "log/logger.h"
+#include "log_capture.h"
 #include "self_signed.h"
 #include "web/basic_auth.h"
 #include "web/live_web_config.h"
@@ -87,27 +88,7 @@ class Dir {
   std::string path_;
 };
 
-// Collects log lines for the length of a test.
-class LogCapture {
- public:
-  LogCapture() {
-    swr::log::set_sink([this](std::string_view line) {
-      const std::lock_guard lock(mutex_);
-      lines_.emplace_back(line);
-    });
-  }
-  ~LogCapture() { swr::log::set_sink(nullptr); }
-  std::string text() const {
-    const std::lock_guard lock(mutex_);
-    std::string out;
-    for (const auto& line : lines_) out += line + "\n";
-    return out;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
+using swr::test::LogCapture;
 
 }  // namespace
 
@@ -610,27 +591,27 @@ TEST_CASE("LiveWebConfig: re-reads changed files at most once a second; keeps th
   CHECK(first->tls == nullptr);
 
   dir.write("web.yml", "basic_auth_users:\n  alice: " + two + "\n  bob: " + two + "\n");
-  clock.t += 500ms;
+  clock.advance(500ms);
   CHECK(live->current() == first);  // not checked again yet
-  clock.t += 500ms;
+  clock.advance(500ms);
   const auto second = live->current();
   REQUIRE(second != first);
   CHECK(second->config.basic_auth_users.size() == 2);
   CHECK(logs.text().find("msg=\"web configuration reloaded\"") != std::string::npos);
 
-  clock.t += 1s;
+  clock.advance(1s);
   CHECK(live->current() == second);  // unchanged files: nothing read
 
   // A broken edit: logged once, with the place; the last good config stays.
   dir.write("web.yml", "basic_auth_users:\n  alice: " + two + "\n  bob: [\n");
-  clock.t += 1s;
+  clock.advance(1s);
   CHECK(live->current() == second);
   const std::string log = logs.text();
   CHECK(log.find("level=error") != std::string::npos);
   CHECK(log.find("web configuration not reloaded") != std::string::npos);
   CHECK(log.find(file + ":4:1:") != std::string::npos);
   CHECK(log.find(two) == std::string::npos);  // no hash in the logs
-  clock.t += 1s;
+  clock.advance(1s);
   CHECK(live->current() == second);
   CHECK(logs.text() == log);  // the same broken file is not reported again
 
@@ -639,13 +620,13 @@ TEST_CASE("LiveWebConfig: re-reads changed files at most once a second; keeps th
   dir.write("c.pem", server.cert);
   dir.write("k.pem", server.key);
   dir.write("web.yml", "tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n");
-  clock.t += 1s;
+  clock.advance(1s);
   CHECK(live->current() == second);
   CHECK(logs.text().find("switching between HTTP and HTTPS needs a restart") != std::string::npos);
 
   // A clock set back still lets the file be checked.
   dir.write("web.yml", "basic_auth_users: {}\n");
-  clock.t -= 1h;
+  clock.advance(-1h);
   CHECK(live->current()->config.basic_auth_users.empty());
 }
 
@@ -678,14 +659,14 @@ TEST_CASE("LiveWebConfig: TLS errors at open name the file, line and setting; ce
   // A new certificate and key, the web config untouched: a new TLS context.
   dir.write("c.pem", second.cert);
   dir.write("k.pem", second.key);
-  clock.t += 1s;
+  clock.advance(1s);
   const auto after = live->current();
   CHECK(after != before);
   CHECK(after->tls != before->tls);
 
   // A certificate replaced by one the key does not match: the last good context stays.
   dir.write("c.pem", first.cert);
-  clock.t += 1s;
+  clock.advance(1s);
   CHECK(live->current() == after);
   CHECK(logs.text().find("does not match the certificate") != std::string::npos);
 }

@@ -1,0 +1,84 @@
+#include "app/startup.h"
+
+#include <iostream>
+
+#include "config/config_loader.h"
+#include "log/logger.h"
+
+namespace swr::app {
+namespace {
+
+config::LoadResult load(const Flags& flags) {
+  config::LoadResult loaded = config::load_config_file(flags.config, config::process_environment());
+  for (const std::string& warning : loaded.warnings) {
+    log::warn("configuration", {{"file", flags.config}, {"err", warning}});
+  }
+  return loaded;
+}
+
+}  // namespace
+
+std::variant<config::Config, int> load_startup_config(const Flags& flags,
+                                                      const std::string& version,
+                                                      const std::string& revision) {
+  const auto level = log::parse_level(flags.log_level);
+  const auto format = log::parse_format(flags.log_format);
+  if (!level || !format) {
+    std::cerr << "swr-sync-exporter: "
+              << (!level ? "--log.level must be debug, info, warn or error"
+                         : "--log.format must be logfmt or json")
+              << "\n";
+    return 2;
+  }
+  log::configure(*level, *format);
+
+  config::LoadResult loaded = load(flags);
+  if (!loaded.config) {
+    std::cerr << loaded.error->to_string() << "\n";
+    return 2;
+  }
+  if (flags.check_config) {
+    if (!flags.web_config.empty()) {
+      if (auto error = web::LiveWebConfig::check(flags.web_config)) {
+        std::cerr << error->to_string() << "\n";
+        return 2;
+      }
+    }
+    std::cout << flags.config << ": configuration is valid\n";
+    if (!flags.web_config.empty()) {
+      std::cout << flags.web_config << ": web configuration is valid\n";
+    }
+    return 0;
+  }
+  if (auto error = apply_shard_flags(flags, *loaded.config)) {
+    std::cerr << "swr-sync-exporter: " << *error << "\n";
+    return 2;
+  }
+  const config::Sharding& sharding = loaded.config->sharding;
+  log::info("starting", {{"version", version},
+                         {"revision", revision},
+                         {"config", flags.config},
+                         {"shard", std::to_string(sharding.shard)},
+                         {"total_shards", std::to_string(sharding.total_shards)}});
+  return std::move(*loaded.config);
+}
+
+std::variant<config::Config, std::string> reload_config(const Flags& flags) {
+  config::LoadResult next = load(flags);
+  if (!next.config) return next.error->to_string();
+  if (auto error = apply_shard_flags(flags, *next.config)) return *error;
+  return std::move(*next.config);
+}
+
+std::variant<std::shared_ptr<web::LiveWebConfig>, int> open_web_config(const Flags& flags,
+                                                                       Clock& clock) {
+  if (flags.web_config.empty() || flags.once) return std::shared_ptr<web::LiveWebConfig>{};
+  auto opened = web::LiveWebConfig::open(flags.web_config, clock);
+  if (const auto* error = std::get_if<web::WebConfigError>(&opened)) {
+    std::cerr << error->to_string() << "\n";
+    return 2;
+  }
+  return std::get<std::shared_ptr<web::LiveWebConfig>>(std::move(opened));
+}
+
+}  // namespace swr::app
