@@ -2,7 +2,6 @@
 // bytes, then time a bare RapidJSON DOM parse of them (and, for the profile, our own parser).
 // Prints `key=value` lines for bench/run.sh.
 #include <rapidjson/document.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -15,17 +14,7 @@
 #include "huaweicloud/swr_client.h"
 #include "huaweicloud/sync_job_json.h"
 #include "huaweicloud/transport.h"
-
-namespace {
-
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-}  // namespace
+#include "model/clock.h"
 
 int main(int argc, char** argv) {
   if (argc != 5 && argc != 6) {
@@ -82,25 +71,25 @@ int main(int argc, char** argv) {
     }
   }
 
-  double start = cpu_seconds();
+  double start = swr::process_cpu_seconds();
   std::size_t elements = 0;
   for (const auto& body : bodies) {
     rapidjson::Document doc;
     doc.Parse(body.data(), body.size());
     if (doc.IsArray()) elements += doc.Size();
   }
-  const double floor = cpu_seconds() - start;
+  const double floor = swr::process_cpu_seconds() - start;
 
-  start = cpu_seconds();
+  start = swr::process_cpu_seconds();
   std::size_t jobs = 0;
   for (const auto& body : bodies) jobs += swr::huaweicloud::parse_sync_jobs(body).jobs.size();
-  const double ours = cpu_seconds() - start;
+  const double ours = swr::process_cpu_seconds() - start;
 
   // The floor for a steady-state cycle: one signed request per repository for its newest jobs
   // (the 4 an incremental first page asks for when nothing is pending), `in_flight` at a time
   // through the transport's RequestSet as the exporter sends them, the bodies received and
   // dropped.
-  start = cpu_seconds();
+  start = swr::process_cpu_seconds();
   std::size_t small_requests = 0;
   {
     const std::unique_ptr<swr::huaweicloud::RequestSet> set = transport->request_set();
@@ -118,7 +107,7 @@ int main(int argc, char** argv) {
       }
     }
   }
-  const double request_floor = cpu_seconds() - start;
+  const double request_floor = swr::process_cpu_seconds() - start;
 
   std::printf("wire_body_bytes=%zu\nhead_bytes=%zu\n", wire_body_bytes, head_bytes);
   std::printf("repositories=%zu\npages=%zu\nbytes=%zu\njobs=%zu\nelements=%zu\n",

@@ -1,6 +1,8 @@
 // Time as an injected dependency, so tests never sleep on the real clock.
 #pragma once
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -35,6 +37,15 @@ class SystemClock final : public Clock {
   std::mutex mutex_;
   std::condition_variable_any cv_;
 };
+
+// CPU time of the whole process so far, user and system, in seconds (for figures in logs and
+// benchmarks; the served process_cpu_seconds_total comes from /proc).
+inline double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
 
 inline double to_unix_seconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();

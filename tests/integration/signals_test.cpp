@@ -299,13 +299,28 @@ TEST_CASE(
   check_signals(s, e);
 
   // Each rule read is counted in swr_exporter_api_requests_total{api="sync_repo"}, as the
-  // simulator counts it (a read in flight aside). That they are read at the discovery cadence,
-  // not every cycle, app_test shows on the fake clock.
-  const double counted = value(exporter.metrics(), "swr_exporter_api_requests_total",
-                               {{"api", "sync_repo"}, {"code", "200"}});
-  const long reads = sim.requests("sync_repo");
-  CHECK(reads >= 3);
-  CHECK(std::abs(counted - static_cast<double>(reads)) <= 1);
+  // simulator counts it. That they are read at the discovery cadence, not every cycle, app_test
+  // shows on the fake clock; here the next reads are polled for, not waited out.
+  const auto counted = [&] {
+    return value(exporter.metrics(), "swr_exporter_api_requests_total",
+                 {{"api", "sync_repo"}, {"code", "200"}});
+  };
+  const long before = sim.requests("sync_repo");
+  const double counted_before = counted();
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (sim.requests("sync_repo") < before + 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const long reads = sim.requests("sync_repo") - before;
+  REQUIRE(reads >= 3);
+  // The live part of /metrics is at most a second old: poll until the count has caught up.
+  double counted_reads = 0;
+  for (int i = 0; i < 100; ++i) {
+    counted_reads = counted() - counted_before;
+    if (counted_reads >= static_cast<double>(sim.requests("sync_repo") - before) - 1) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(std::abs(counted_reads - static_cast<double>(sim.requests("sync_repo") - before)) <= 1);
 }
 
 TEST_CASE("[metrics] disabled = swr_sync_rule_info: no rule is read or served") {
