@@ -5,6 +5,7 @@
 #include "huaweicloud/authorizer.h"
 #include "huaweicloud/swr_client.h"
 #include "huaweicloud/transport.h"
+#include "model/metric_families.h"
 
 namespace swr::app {
 namespace {
@@ -93,9 +94,9 @@ std::unique_ptr<Pipeline> assemble_pipeline(const config::Config& config,
                                config.scrape.interval,
                                config.scrape.max_requests_per_second};
   // A histogram nobody is served costs nothing: its jobs are not observed.
-  options.observe_durations = enabled(config, "swr_sync_job_duration_seconds");
+  options.observe_durations = enabled(config, family::kSyncJobDuration.name);
   // The rules' read times go with the poller that holds the rules read.
-  const bool read_rules = enabled(config, "swr_sync_rule_info");
+  const bool read_rules = enabled(config, family::kSyncRule.name);
   const collect::SyncRuleOptions rule_options{config.discovery.interval, config.scrape.interval,
                                               config.scrape.concurrency};
   if (old && old->poller->can_take(options)) {

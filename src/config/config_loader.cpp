@@ -49,8 +49,8 @@ const Keys kTargetKeys{"organization", "repositories"};
 const Keys kDiscoveryKeys{"include", "exclude", "interval", "only_with_sync_rules"};
 const Keys kShardingKeys{"shard", "total_shards"};
 const Keys kMethods{"aksk", "password", "token", "metadata"};
-const Keys kDurationLabels{"organization", "repository", "target_region", "target_organization",
-                           "status"};
+const Keys kDurationLabels(family::kSyncJobDuration.labels.begin(),
+                           family::kSyncJobDuration.labels.end());
 
 struct Section {
   std::string_view name;
@@ -694,7 +694,7 @@ class Loader {
     }
     std::vector<std::string_view> names;
     names.reserve(std::size(kMetricFamilies));
-    for (const MetricFamilyName& family : kMetricFamilies) names.push_back(family.name);
+    for (const MetricFamilySpec& family : kMetricFamilies) names.push_back(family.name);
     std::string message = head + " is not a metric family";
     if (const auto suggestion = suggest::closest_match(pattern, names)) {
       message += "; did you mean `" + *suggestion + "`?";

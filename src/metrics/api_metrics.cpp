@@ -1,5 +1,7 @@
 #include "metrics/api_metrics.h"
 
+#include "metrics/family_spec.h"
+
 namespace swr::metrics {
 
 namespace {
@@ -7,31 +9,31 @@ const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {0.05, 0.1, 0.25
                                                                  2.5,  5,   10,   30};
 }  // namespace
 
+// prometheus-cpp's builders fix the type: the catalogue must agree.
+static_assert(family::kApiRequests.type == MetricType::kCounter);
+static_assert(family::kApiRequestDuration.type == MetricType::kHistogram);
+static_assert(family::kTokenExpiry.type == MetricType::kGauge);
+static_assert(family::kCredentialsRefused.type == MetricType::kGauge);
+
 ApiMetrics::ApiMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      requests_(
-          prometheus::BuildCounter()
-              .Name("swr_exporter_api_requests_total")
-              .Help("Requests to Huawei Cloud by call (sync_job, token, namespaces, repos) and "
-                    "HTTP status (network for transport errors)")
-              .Register(*registry_)),
+      requests_(prometheus::BuildCounter()
+                    .Name(std::string(family::kApiRequests.name))
+                    .Help(help_text(family::kApiRequests))
+                    .Register(*registry_)),
       latency_(prometheus::BuildHistogram()
-                   .Name("swr_exporter_api_request_duration_seconds")
-                   .Help("Latency of requests to Huawei Cloud by call")
+                   .Name(std::string(family::kApiRequestDuration.name))
+                   .Help(help_text(family::kApiRequestDuration))
                    .Register(*registry_)),
       token_expiry_(prometheus::BuildGauge()
-                        .Name("swr_exporter_token_expiry_timestamp_seconds")
-                        .Help("Expiry of the IAM token (password and token methods) or of the "
-                              "temporary keys (metadata method) in use")
+                        .Name(std::string(family::kTokenExpiry.name))
+                        .Help(help_text(family::kTokenExpiry))
                         .Register(*registry_)),
-      credentials_refused_(
-          prometheus::BuildGauge()
-              .Name("swr_exporter_credentials_refused")
-              .Help("1 while the last authentication was refused: IAM answered the token "
-                    "request 401/403, or SWR answered 401, or 403 with an API-gateway "
-                    "authentication code; 0 once an SWR request is accepted")
-              .Register(*registry_)
-              .Add({})) {}
+      credentials_refused_(prometheus::BuildGauge()
+                               .Name(std::string(family::kCredentialsRefused.name))
+                               .Help(help_text(family::kCredentialsRefused))
+                               .Register(*registry_)
+                               .Add({})) {}
 
 void ApiMetrics::record_request(std::string_view api, std::string_view code, double seconds) {
   prometheus::Counter* counter = nullptr;
@@ -78,55 +80,40 @@ std::vector<prometheus::MetricFamily> ApiMetrics::collect() const {
 }
 
 namespace {
-prometheus::MetricFamily unlabelled_gauge(std::string name, std::string help, double value) {
-  prometheus::MetricFamily family;
-  family.name = std::move(name);
-  family.help = std::move(help);
-  family.type = prometheus::MetricType::Gauge;
-  family.metric.emplace_back().gauge.value = value;
-  return family;
+prometheus::MetricFamily unlabelled_gauge(const MetricFamilySpec& spec, double value) {
+  prometheus::MetricFamily out = empty_family(spec);
+  out.metric.emplace_back().gauge.value = value;
+  return out;
 }
 }  // namespace
 
 std::vector<prometheus::MetricFamily> shard_families(int shard, int total_shards) {
-  return {unlabelled_gauge("swr_exporter_shard_ordinal",
-                           "Which shard of the repositories this replica polls, from 0", shard),
-          unlabelled_gauge("swr_exporter_total_shards",
-                           "How many shards the repositories are split into", total_shards)};
+  return {unlabelled_gauge(family::kShardOrdinal, shard),
+          unlabelled_gauge(family::kTotalShards, total_shards)};
 }
 
 std::vector<prometheus::MetricFamily> poll_families(double interval_seconds,
                                                     double requests_per_second) {
-  return {
-      unlabelled_gauge("swr_exporter_poll_interval_seconds",
-                       "Time between two poll cycles (scrape.interval in use)", interval_seconds),
-      unlabelled_gauge("swr_exporter_rate_limit_requests_per_second",
-                       "Requests a second the rate limiter allows now: "
-                       "scrape.max_requests_per_second, less while the API throttles",
-                       requests_per_second)};
+  return {unlabelled_gauge(family::kPollInterval, interval_seconds),
+          unlabelled_gauge(family::kRateLimit, requests_per_second)};
 }
 
 std::vector<prometheus::MetricFamily> reload_families(bool last_reload_ok,
                                                       double last_success_unix_seconds) {
-  return {
-      unlabelled_gauge("swr_exporter_config_last_reload_successful",
-                       "1 if the last reload of the configuration worked (or none was asked for)",
-                       last_reload_ok ? 1 : 0),
-      unlabelled_gauge("swr_exporter_config_last_reload_success_timestamp_seconds",
-                       "When the configuration in use was loaded", last_success_unix_seconds)};
+  return {unlabelled_gauge(family::kConfigReloadSuccessful, last_reload_ok ? 1 : 0),
+          unlabelled_gauge(family::kConfigReloadSuccessTimestamp, last_success_unix_seconds)};
 }
 
 prometheus::MetricFamily build_info_family(const std::string& version,
                                            const std::string& revision) {
-  prometheus::MetricFamily family;
-  family.name = "swr_exporter_build_info";
-  family.help = "Version and revision of swr-sync-exporter, value 1";
-  family.type = prometheus::MetricType::Gauge;
+  static_assert(family::kBuildInfo.labels.size() == 2);
+  prometheus::MetricFamily info = empty_family(family::kBuildInfo);
   prometheus::ClientMetric m;
-  m.label = {{"revision", revision}, {"version", version}};
+  m.label = {{std::string(family::kBuildInfo.labels[0]), revision},
+             {std::string(family::kBuildInfo.labels[1]), version}};
   m.gauge.value = 1;
-  family.metric.push_back(std::move(m));
-  return family;
+  info.metric.push_back(std::move(m));
+  return info;
 }
 
 }  // namespace swr::metrics

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "metrics/family_spec.h"
+
 namespace swr::metrics {
 namespace {
 
@@ -53,15 +55,15 @@ std::optional<double> count_open_fds() {
   return count;
 }
 
-prometheus::MetricFamily family(const char* name, const char* help, prometheus::MetricType type,
-                                double value) {
-  prometheus::ClientMetric metric;
-  if (type == prometheus::MetricType::Counter) {
+prometheus::MetricFamily one_value(const MetricFamilySpec& spec, double value) {
+  prometheus::MetricFamily out = empty_family(spec);
+  prometheus::ClientMetric& metric = out.metric.emplace_back();
+  if (spec.type == MetricType::kCounter) {
     metric.counter.value = value;
   } else {
     metric.gauge.value = value;
   }
-  return prometheus::MetricFamily{name, help, type, {metric}};
+  return out;
 }
 
 }  // namespace
@@ -111,7 +113,6 @@ std::optional<std::uint64_t> parse_boot_time(std::string_view proc_stat) {
 }
 
 std::vector<prometheus::MetricFamily> collect_process_metrics() {
-  using prometheus::MetricType;
   std::vector<prometheus::MetricFamily> families;
   try {
     const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
@@ -121,36 +122,29 @@ std::vector<prometheus::MetricFamily> collect_process_metrics() {
 
     if (stat && ticks_per_second > 0) {
       const double ticks = static_cast<double>(ticks_per_second);
-      families.push_back(family(
-          "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-          MetricType::Counter, static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks));
+      families.push_back(one_value(
+          family::kProcessCpu, static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks));
     }
     if (const auto fds = count_open_fds()) {
-      families.push_back(
-          family("process_open_fds", "Number of open file descriptors.", MetricType::Gauge, *fds));
+      families.push_back(one_value(family::kProcessOpenFds, *fds));
     }
     if (rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-      families.push_back(family("process_max_fds", "Maximum number of open file descriptors.",
-                                MetricType::Gauge, static_cast<double>(limit.rlim_cur)));
+      families.push_back(one_value(family::kProcessMaxFds, static_cast<double>(limit.rlim_cur)));
     }
     if (stat) {
-      families.push_back(family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                                MetricType::Gauge,
-                                static_cast<double>(stat->virtual_memory_bytes)));
+      families.push_back(one_value(family::kProcessVirtualMemory,
+                                   static_cast<double>(stat->virtual_memory_bytes)));
     }
     if (stat && page_size > 0) {
-      families.push_back(family("process_resident_memory_bytes", "Resident memory size in bytes.",
-                                MetricType::Gauge,
-                                static_cast<double>(stat->resident_pages) * page_size));
+      families.push_back(one_value(family::kProcessResidentMemory,
+                                   static_cast<double>(stat->resident_pages) * page_size));
     }
     const auto system_stat = read_proc_file("/proc/stat");
     const auto boot_time = system_stat ? parse_boot_time(*system_stat) : std::nullopt;
     if (stat && boot_time && ticks_per_second > 0) {
       const double start = static_cast<double>(*boot_time) +
                            static_cast<double>(stat->start_time_ticks) / ticks_per_second;
-      families.push_back(family("process_start_time_seconds",
-                                "Start time of the process since unix epoch in seconds.",
-                                MetricType::Gauge, start));
+      families.push_back(one_value(family::kProcessStartTime, start));
     }
   } catch (...) {
     // Only allocation can fail here; serve whatever was gathered.

@@ -1,5 +1,5 @@
 // The standard process_* metrics every exporter is expected to serve, read from /proc/self with
-// the names and HELP texts of the Prometheus Go client.
+// the names and HELP texts of the Prometheus Go client (model/metric_families.h).
 #pragma once
 
 #include <prometheus/metric_family.h>

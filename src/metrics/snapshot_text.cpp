@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "metrics/family_spec.h"
 #include "metrics/text_format.h"
 
 namespace swr::metrics {
@@ -11,10 +12,6 @@ namespace {
 using collect::DestinationSummary;
 using collect::RepositoryState;
 using collect::Snapshot;
-
-constexpr std::string_view kFromPoll =
-    " (from the background poll of the SWR API; see swr_exporter_last_cycle_timestamp_seconds for "
-    "its age).";
 
 struct Label {
   std::string_view name;
@@ -41,20 +38,6 @@ class Writer {
   const std::size_t chunk_;
   std::string out_;
 };
-
-void family_header(std::string& out, std::string_view name, std::string_view help,
-                   std::string_view type, bool from_poll) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += from_poll ? kFromPoll : ".";
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
 
 // `{a="x",b="y"` with no closing brace, so a caller can add one more label.
 void open_labels(std::string& out, std::initializer_list<Label> labels) {
@@ -95,9 +78,9 @@ void each_destination(const Snapshot& s, F&& f) {
   }
 }
 
-void sync_jobs(const Snapshot& s, Writer& w, std::string_view name) {
-  family_header(w.out(), name, "Sync jobs the SWR API lists now, by destination and status",
-                "gauge", true);
+void sync_jobs(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
+  const std::string_view name = spec.name;
+  append_family_header(w.out(), spec);
   std::string prefix;
   each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
     destination_prefix(prefix, name, repo, d);
@@ -118,11 +101,9 @@ void sync_jobs(const Snapshot& s, Writer& w, std::string_view name) {
   });
 }
 
-void durations(const Snapshot& s, Writer& w, std::string_view name) {
-  family_header(w.out(), name,
-                "updatedAt - createdAt of sync jobs in a final status, each job observed once "
-                "when first seen final",
-                "histogram", true);
+void durations(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
+  const std::string_view name = spec.name;
+  append_family_header(w.out(), spec);
   std::string labels;  // a="x",b="y" (no braces)
   std::string bound;
   for (const collect::HistogramSeries& series : s.durations) {
@@ -166,9 +147,9 @@ void durations(const Snapshot& s, Writer& w, std::string_view name) {
   }
 }
 
-void last_finished(const Snapshot& s, Writer& w, std::string_view name) {
-  family_header(w.out(), name, "updatedAt of the newest sync job that ended in this status",
-                "gauge", true);
+void last_finished(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
+  const std::string_view name = spec.name;
+  append_family_header(w.out(), spec);
   std::string prefix;
   each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
     bool prefixed = false;
@@ -187,9 +168,9 @@ void last_finished(const Snapshot& s, Writer& w, std::string_view name) {
   });
 }
 
-void oldest_pending(const Snapshot& s, Writer& w, std::string_view name) {
-  family_header(w.out(), name, "createdAt of the oldest sync job still waiting or running", "gauge",
-                true);
+void oldest_pending(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
+  const std::string_view name = spec.name;
+  append_family_header(w.out(), spec);
   std::string prefix;
   each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
     if (!d.oldest_pending_created_us) return;
@@ -201,8 +182,9 @@ void oldest_pending(const Snapshot& s, Writer& w, std::string_view name) {
   });
 }
 
-void latest_job(const Snapshot& s, Writer& w, std::string_view name) {
-  family_header(w.out(), name, "The newest sync job of each destination, value 1", "gauge", true);
+void latest_job(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
+  const std::string_view name = spec.name;
+  append_family_header(w.out(), spec);
   std::string prefix;
   each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
     destination_prefix(prefix, name, repo, d);
@@ -216,9 +198,9 @@ void latest_job(const Snapshot& s, Writer& w, std::string_view name) {
   });
 }
 
-void repository_up(const Snapshot& s, Writer& w, std::string_view name) {
-  family_header(w.out(), name, "1 if the last fetch of this repository's sync jobs succeeded",
-                "gauge", true);
+void repository_up(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
+  const std::string_view name = spec.name;
+  append_family_header(w.out(), spec);
   for (const RepositoryState& repo : s.repositories) {
     if (!repo.attempted) continue;  // not read yet (first pass): not down either
     w.out() += name;
@@ -229,9 +211,9 @@ void repository_up(const Snapshot& s, Writer& w, std::string_view name) {
   }
 }
 
-void latest_job_created(const Snapshot& s, Writer& w, std::string_view name) {
-  family_header(w.out(), name, "createdAt of the newest sync job of each destination", "gauge",
-                true);
+void latest_job_created(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
+  const std::string_view name = spec.name;
+  append_family_header(w.out(), spec);
   std::string prefix;
   each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
     destination_prefix(prefix, name, repo, d);
@@ -242,11 +224,9 @@ void latest_job_created(const Snapshot& s, Writer& w, std::string_view name) {
   });
 }
 
-void last_push(const Snapshot& s, Writer& w, std::string_view name) {
-  family_header(w.out(), name,
-                "updated_at of the repository in the SWR repository listing: its last push or tag "
-                "change",
-                "gauge", true);
+void last_push(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
+  const std::string_view name = spec.name;
+  append_family_header(w.out(), spec);
   for (const RepositoryState& repo : s.repositories) {
     // Like every series of a repository, not before the first pass has come to it.
     if (!repo.attempted || !repo.last_push_us) continue;
@@ -259,11 +239,9 @@ void last_push(const Snapshot& s, Writer& w, std::string_view name) {
   }
 }
 
-void rule_info(const Snapshot& s, Writer& w, std::string_view name) {
-  family_header(w.out(), name,
-                "The repository's auto-sync rules (ListImageAutoSyncReposDetails, read at the "
-                "discovery interval), value 1",
-                "gauge", true);
+void rule_info(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
+  const std::string_view name = spec.name;
+  append_family_header(w.out(), spec);
   for (const RepositoryState& repo : s.repositories) {
     if (!repo.attempted || !repo.sync_rules) continue;
     for (const SyncRule& rule : *repo.sync_rules) {
@@ -282,27 +260,27 @@ void rule_info(const Snapshot& s, Writer& w, std::string_view name) {
 
 // The series of every repository, in the order they are written.
 struct RepositoryFamily {
-  std::string_view name;
-  void (*write)(const Snapshot&, Writer&, std::string_view name);
+  const MetricFamilySpec& spec;
+  void (*write)(const Snapshot&, Writer&, const MetricFamilySpec&);
 };
 constexpr RepositoryFamily kRepositoryFamilies[] = {
-    {"swr_sync_jobs", sync_jobs},
-    {"swr_sync_job_duration_seconds", durations},
-    {"swr_sync_last_finished_timestamp_seconds", last_finished},
-    {"swr_sync_oldest_pending_job_created_timestamp_seconds", oldest_pending},
-    {"swr_sync_latest_job_info", latest_job},
-    {"swr_exporter_repository_up", repository_up},
-    {"swr_sync_latest_job_created_timestamp_seconds", latest_job_created},
-    {"swr_repository_last_push_timestamp_seconds", last_push},
-    {"swr_sync_rule_info", rule_info},
+    {family::kSyncJobs, sync_jobs},
+    {family::kSyncJobDuration, durations},
+    {family::kSyncLastFinished, last_finished},
+    {family::kSyncOldestPending, oldest_pending},
+    {family::kSyncLatestJob, latest_job},
+    {family::kRepositoryUp, repository_up},
+    {family::kSyncLatestJobCreated, latest_job_created},
+    {family::kRepositoryLastPush, last_push},
+    {family::kSyncRule, rule_info},
 };
 
-void cycle_gauge(Writer& w, const MetricFamilySelection& families, std::string_view name,
-                 std::string_view help, bool present, double value) {
-  if (!families.on(name)) return;
-  family_header(w.out(), name, help, "gauge", false);
+void cycle_gauge(Writer& w, const MetricFamilySelection& families, const MetricFamilySpec& spec,
+                 bool present, double value) {
+  if (!families.on(spec.name)) return;
+  append_family_header(w.out(), spec);
   if (!present) return;
-  w.out() += name;
+  w.out() += spec.name;
   value_line(w.out(), value);
 }
 
@@ -317,8 +295,8 @@ void write_snapshot_text(const collect::Snapshot& s, const TextSink& sink,
 void write_repository_text(const collect::Snapshot& s, const TextSink& sink,
                            const MetricFamilySelection& families, std::size_t chunk_bytes) {
   Writer w(sink, chunk_bytes);
-  for (const RepositoryFamily& family : kRepositoryFamilies) {
-    if (families.on(family.name)) family.write(s, w, family.name);
+  for (const RepositoryFamily& entry : kRepositoryFamilies) {
+    if (families.on(entry.spec.name)) entry.write(s, w, entry.spec);
   }
   w.flush();
 }
@@ -326,39 +304,26 @@ void write_repository_text(const collect::Snapshot& s, const TextSink& sink,
 void write_cycle_text(const collect::Snapshot& s, const TextSink& sink,
                       const MetricFamilySelection& families) {
   Writer w(sink, 64 * 1024);
-  cycle_gauge(w, families, "swr_up", "1 if the last poll cycle fetched every repository, else 0",
-              true, s.cycle_done && s.up ? 1 : 0);
-  cycle_gauge(w, families, "swr_exporter_cycle_duration_seconds", "Length of the last poll cycle",
-              s.cycle_done, s.cycle_duration_seconds);
-  cycle_gauge(w, families, "swr_exporter_last_cycle_timestamp_seconds",
-              "End of the last poll cycle", s.cycle_done, s.last_cycle_end);
-  cycle_gauge(w, families, "swr_exporter_last_success_timestamp_seconds",
-              "End of the last poll cycle that fetched every repository",
-              s.last_success_end.has_value(), s.last_success_end.value_or(0));
-  cycle_gauge(w, families, "swr_exporter_initial_pass_complete",
-              "1 once every repository has been read at least once, else 0 (the first pass is "
-              "still going: the repositories not read yet have no series)",
-              true, s.initial_pass_complete ? 1 : 0);
-  if (constexpr std::string_view name = "swr_exporter_repository_reads_total"; families.on(name)) {
-    family_header(w.out(), name,
-                  "Sync-job reads of a repository, by why the cycle read it: new, changed "
-                  "(its listing entry moved), pending (waiting or running jobs), retry (the last "
-                  "read failed), recheck (the sweep), fallback (no usable listing)",
-                  "counter", false);
+  cycle_gauge(w, families, family::kUp, true, s.cycle_done && s.up ? 1 : 0);
+  cycle_gauge(w, families, family::kCycleDuration, s.cycle_done, s.cycle_duration_seconds);
+  cycle_gauge(w, families, family::kLastCycle, s.cycle_done, s.last_cycle_end);
+  cycle_gauge(w, families, family::kLastSuccess, s.last_success_end.has_value(),
+              s.last_success_end.value_or(0));
+  cycle_gauge(w, families, family::kInitialPassComplete, true, s.initial_pass_complete ? 1 : 0);
+  if (const MetricFamilySpec& reads = family::kRepositoryReads; families.on(reads.name)) {
+    append_family_header(w.out(), reads);
     for (std::size_t r = 0; r < collect::kReadReasonCount; ++r) {
-      w.out() += name;
+      w.out() += reads.name;
       w.out() += "{reason=\"";
       w.out() += collect::kReadReasonNames[r];
       w.out() += "\"}";
       value_line(w.out(), static_cast<double>(s.reads[r]));
     }
   }
-  cycle_gauge(w, families, "swr_exporter_repositories_skipped",
-              "Repositories the last cycle did not need to read: nothing can have changed", true,
+  cycle_gauge(w, families, family::kRepositoriesSkipped, true,
               static_cast<double>(s.repositories_skipped));
-  cycle_gauge(w, families, "swr_exporter_oldest_repository_read_age_seconds",
-              "Seconds since the stalest repository was last read (or, never read, first known)",
-              s.oldest_read_age_seconds.has_value(), s.oldest_read_age_seconds.value_or(0));
+  cycle_gauge(w, families, family::kOldestRepositoryReadAge, s.oldest_read_age_seconds.has_value(),
+              s.oldest_read_age_seconds.value_or(0));
   w.flush();
 }
 

@@ -867,7 +867,7 @@ TEST_CASE("metrics.disabled: names and globs; the health gauges stay") {
 
 TEST_CASE("metrics.enabled: everything else off but the health gauges") {
   const auto off = disabled_by("enabled = [\"swr_sync_*\", \"swr_exporter_repository_up\"]\n");
-  for (const MetricFamilyName& family : kMetricFamilies) {
+  for (const MetricFamilySpec& family : kMetricFamilies) {
     CAPTURE(family.name);
     const bool listed = family.name.starts_with("swr_sync_") ||
                         family.name == "swr_exporter_repository_up" || family.always_on;

@@ -443,7 +443,7 @@ TEST_CASE("kMetricFamilies names exactly the families the exporter writes") {
   const auto families =
       families_of(metrics::snapshot_text(s) + metrics::render_text(all_live_families()));
   std::set<std::string> catalogue;
-  for (const MetricFamilyName& f : kMetricFamilies) {
+  for (const MetricFamilySpec& f : kMetricFamilies) {
     catalogue.insert(std::string(f.name));
     CHECK_MESSAGE(families.count(std::string(f.name)), f.name << " is never written");
   }
@@ -481,7 +481,7 @@ TEST_CASE("disabled families are absent from the snapshot's text; the others are
   CHECK(health.count("swr_exporter_initial_pass_complete"));
   // Every family off that can be: only the health gauges are left.
   std::vector<std::string> every;
-  for (const MetricFamilyName& f : kMetricFamilies) every.emplace_back(f.name);
+  for (const MetricFamilySpec& f : kMetricFamilies) every.emplace_back(f.name);
   const auto bare = families_of(metrics::snapshot_text(s, MetricFamilySelection::without(every)));
   std::set<std::string> left;
   for (const auto& entry : bare) left.insert(entry.first);
