@@ -52,6 +52,20 @@ const Keys kMethods{"aksk", "password", "token", "metadata"};
 const Keys kDurationLabels(family::kSyncJobDuration.labels.begin(),
                            family::kSyncJobDuration.labels.end());
 
+// The families no selection turns off, from the catalogue: "a, b, c<last>d".
+std::string always_on_families(std::string_view last) {
+  std::vector<std::string_view> names;
+  for (const MetricFamilySpec& family : kMetricFamilies) {
+    if (family.always_on) names.push_back(family.name);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? last : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
 struct Section {
   std::string_view name;
   std::string_view header;  // how the user writes it
@@ -651,10 +665,6 @@ class Loader {
   // in `disabled`, none that can be turned off.
   void match_families(const toml::node& element, const std::string& path,
                       const std::string& pattern, bool allow, std::vector<bool>& matched) const {
-    constexpr std::string_view kAlwaysOn =
-        "is always served: swr_up, swr_exporter_last_cycle_timestamp_seconds, "
-        "swr_exporter_last_success_timestamp_seconds and swr_exporter_initial_pass_complete "
-        "tell a broken exporter from a quiet one, and cannot be turned off";
     bool any = false;
     bool always_on = false;
     for (std::size_t f = 0; f < kMetricFamilies.size(); ++f) {
@@ -670,11 +680,11 @@ class Loader {
     const std::string head = path + " " + quoted(pattern);
     const bool glob = pattern.find('*') != std::string::npos;
     if (always_on) {
-      fail(element, head + (glob ? " matches only families that are always served (swr_up, "
-                                   "swr_exporter_last_cycle_timestamp_seconds, "
-                                   "swr_exporter_last_success_timestamp_seconds, "
-                                   "swr_exporter_initial_pass_complete)"
-                                 : " " + std::string(kAlwaysOn)));
+      fail(element, head + (glob ? " matches only families that are always served (" +
+                                       always_on_families(", ") + ")"
+                                 : " is always served: " + always_on_families(" and ") +
+                                       " tell a broken exporter from a quiet one, and cannot be "
+                                       "turned off"));
     }
     if (glob) {
       fail(element, head +

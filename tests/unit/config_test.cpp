@@ -903,12 +903,21 @@ TEST_CASE("metrics.enabled and metrics.disabled: mistakes, at the value") {
        "t.toml:7:26: metrics.enabled[1] \"swr_synk_*\" matches no metric family"},
       {"disabled = [\"swr_up\"]\n",
        "t.toml:7:13: metrics.disabled[0] \"swr_up\" is always served: swr_up, "
-       "swr_exporter_last_cycle_timestamp_seconds, swr_exporter_last_success_timestamp_seconds "
-       "and swr_exporter_initial_pass_complete tell a broken exporter from a quiet one, and "
-       "cannot be turned off"},
+       "swr_exporter_last_cycle_timestamp_seconds, swr_exporter_last_success_timestamp_seconds, "
+       "swr_exporter_initial_pass_complete, swr_exporter_credentials_refused and "
+       "swr_exporter_poll_interval_seconds tell a broken exporter from a quiet one, and cannot "
+       "be turned off"},
+      // Regression: the message listed four of the six always-on families, not the one named.
+      {"disabled = [\"swr_exporter_credentials_refused\"]\n",
+       "t.toml:7:13: metrics.disabled[0] \"swr_exporter_credentials_refused\" is always served: "
+       "swr_up, swr_exporter_last_cycle_timestamp_seconds, "
+       "swr_exporter_last_success_timestamp_seconds, swr_exporter_initial_pass_complete, "
+       "swr_exporter_credentials_refused and swr_exporter_poll_interval_seconds tell"},
       {"disabled = [\"swr_exporter_last_*\"]\n",
        "t.toml:7:13: metrics.disabled[0] \"swr_exporter_last_*\" matches only families that are "
-       "always served"},
+       "always served (swr_up, swr_exporter_last_cycle_timestamp_seconds, "
+       "swr_exporter_last_success_timestamp_seconds, swr_exporter_initial_pass_complete, "
+       "swr_exporter_credentials_refused, swr_exporter_poll_interval_seconds)"},
       {"disabled = [\"process_*\", \"process_*\"]\n",
        "t.toml:7:26: metrics.disabled[1] \"process_*\" is listed twice: keep one"},
       {"enabled = []\n",

@@ -3,6 +3,9 @@
 #include <prometheus/text_serializer.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <locale>
 #include <map>
 #include <regex>
@@ -143,70 +146,191 @@ std::map<std::string, TextFamily> families_of(const std::string& text) {
   return out;
 }
 
-TEST_CASE("every family name, label and help follows the naming rules") {
+namespace {
+
+// Everything the exporter can serve: the snapshot's families and every live one.
+std::vector<prometheus::MetricFamily> all_live_families() {
   metrics::ApiMetrics api;
   api.record_request("sync_job", "200", 0.1);
   api.set_token_expiry(1.7e9);
   std::vector<prometheus::MetricFamily> live = api.collect();
   live.push_back(metrics::build_info_family("0.1.0", "abc"));
-  const auto families =
-      families_of(metrics::snapshot_text(sample_snapshot()) + metrics::render_text(live));
+  for (auto& f : metrics::shard_families(0, 1)) live.push_back(std::move(f));
+  for (auto& f : metrics::reload_families(true, 1.7e9)) live.push_back(std::move(f));
+  for (auto& f : metrics::poll_families(60, 10)) live.push_back(std::move(f));
+  for (auto& f : metrics::collect_process_metrics()) live.push_back(std::move(f));
+  return live;
+}
 
-  const std::regex name_re("^swr_[a-z0-9_]+$");
-  const std::regex label_re("^[a-z_][a-z0-9_]*$");
-  const std::set<std::string> forbidden = {"quantile", "namespace", "region",   "zone", "cluster",
-                                           "service",  "env",       "instance", "job",  "type"};
-  std::set<std::string> names;
+// Every family the exporter serves, rendered: the snapshot's (with every optional series) and
+// every live one.
+std::string full_exposition() {
+  Snapshot s = sample_snapshot();
+  s.last_success_end = 1'700'000'000;
+  return metrics::snapshot_text(s) + metrics::render_text(all_live_families());
+}
+
+const MetricFamilySpec* catalogue_entry(std::string_view name) {
+  const auto index = metric_family_index(name);
+  return index ? &kMetricFamilies[*index] : nullptr;
+}
+
+std::vector<std::string> label_names(const MetricFamilySpec& spec) {
+  return {spec.labels.begin(), spec.labels.end()};
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "cannot read " << path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Each family of `text` is in the catalogue with the same type, help and label names (in order;
+// for a histogram whose labels the configuration picks, any of the catalogue's, each once).
+void check_against_catalogue(const std::map<std::string, TextFamily>& families) {
   for (const auto& entry : families) {
     const std::string& name = entry.first;  // clang 14: CAPTURE cannot name a structured binding
     const TextFamily& f = entry.second;
     CAPTURE(name);
-    CHECK(std::regex_match(name, name_re));
-    names.insert(name);
-    CHECK_FALSE(f.help.empty());
-    if (f.type == "counter") CHECK(name.ends_with("_total"));
-    if (name.starts_with("swr_sync_")) CHECK(f.help.find("background poll") != std::string::npos);
-    if (name.ends_with("_info")) {
-      for (const double v : f.values) CHECK(v == 1);
-    }
-    if (name.ends_with("_seconds") || name.ends_with("_timestamp_seconds")) {
-      CHECK(f.type != "counter");
-    }
+    const MetricFamilySpec* spec = catalogue_entry(name);
+    REQUIRE_MESSAGE(spec != nullptr, name << " is not in the catalogue (model/metric_families.h)");
+    CHECK(f.type == type_text(spec->type));
+    CHECK(f.help == help_text(*spec));
     for (const auto& [sample, labels] : f.samples) {
-      std::set<std::string> seen;
-      for (const auto& l : labels) {
-        CHECK(std::regex_match(l, label_re));
-        CHECK_FALSE(forbidden.count(l));
-        CHECK(seen.insert(l).second);
-        // le belongs to histogram buckets only.
-        if (l == "le") CHECK(sample.ends_with("_bucket"));
+      CAPTURE(sample);
+      std::vector<std::string> names = labels;
+      if (spec->type == MetricType::kHistogram) {
+        CHECK((sample == name + "_count" || sample == name + "_sum" || sample == name + "_bucket"));
+        if (sample.ends_with("_bucket")) {
+          REQUIRE((!names.empty() && names.back() == "le"));
+          names.pop_back();
+        }
+      } else {
+        CHECK(sample == name);
+      }
+      if (spec->labels_configured) {
+        std::set<std::string> seen;
+        for (const std::string& label : names) {
+          CHECK_MESSAGE(
+              std::find(spec->labels.begin(), spec->labels.end(), label) != spec->labels.end(),
+              label << " is not one of the catalogue's labels");
+          CHECK(seen.insert(label).second);
+        }
+      } else {
+        CHECK(names == label_names(*spec));
       }
     }
+    if (spec->type == MetricType::kInfo) {
+      for (const double v : f.values) CHECK(v == 1);
+    }
+    if (spec->always_on) CHECK(f.samples.size() == 1);
   }
-  for (const char* expected : {"swr_sync_jobs",
-                               "swr_sync_job_duration_seconds",
-                               "swr_sync_last_finished_timestamp_seconds",
-                               "swr_sync_oldest_pending_job_created_timestamp_seconds",
-                               "swr_sync_latest_job_info",
-                               "swr_up",
-                               "swr_exporter_repository_up",
-                               "swr_exporter_cycle_duration_seconds",
-                               "swr_exporter_last_cycle_timestamp_seconds",
-                               "swr_exporter_last_success_timestamp_seconds",
-                               "swr_exporter_api_requests_total",
-                               "swr_exporter_api_request_duration_seconds",
-                               "swr_exporter_token_expiry_timestamp_seconds",
-                               "swr_exporter_build_info",
-                               "swr_exporter_initial_pass_complete",
-                               "swr_exporter_repository_reads_total",
-                               "swr_exporter_repositories_skipped",
-                               "swr_exporter_oldest_repository_read_age_seconds",
-                               "swr_sync_latest_job_created_timestamp_seconds",
-                               "swr_repository_last_push_timestamp_seconds",
-                               "swr_sync_rule_info",
-                               "swr_exporter_credentials_refused"}) {
-    CHECK_MESSAGE(names.count(expected), expected);
+}
+
+}  // namespace
+
+// The naming rules, on the catalogue itself: what a new family must follow before it is written.
+TEST_CASE("the metric catalogue follows the naming rules") {
+  const std::regex name_re("^(swr|process)_[a-z0-9]+(_[a-z0-9]+)*$");
+  const std::regex label_re("^[a-z][a-z0-9]*(_[a-z0-9]+)*$");
+  // Target labels Prometheus or the usual relabelling sets, and those reserved by the format.
+  const std::set<std::string_view> forbidden = {
+      "le",       "quantile", "namespace", "region", "zone", "cluster",      "service", "env",
+      "instance", "job",      "type",      "pod",    "node", "exported_job", "__name__"};
+  // Units other than the base ones (seconds, bytes) a name must not carry.
+  const std::regex wrong_unit(
+      "_(milliseconds|ms|microseconds|us|minutes|hours|days|kb|mb|gb|kib|"
+      "mib|gib|bits|percent)(_|$)");
+  std::set<std::string_view> names;
+  for (const MetricFamilySpec& f : kMetricFamilies) {
+    const std::string name(f.name);
+    CAPTURE(name);
+    CHECK(std::regex_match(name, name_re));
+    CHECK_MESSAGE(names.insert(f.name).second, "listed twice");
+    // Counters and only counters end in _total; a histogram's name is not one of its samples'.
+    CHECK((f.type == MetricType::kCounter) == name.ends_with("_total"));
+    for (const char* suffix : {"_count", "_sum", "_bucket"}) CHECK_FALSE(name.ends_with(suffix));
+    CHECK((f.type == MetricType::kInfo) == name.ends_with("_info"));
+    CHECK_FALSE(std::regex_search(name, wrong_unit));
+    // Time is in seconds, sizes in bytes.
+    for (const char* time_word : {"timestamp", "duration", "_age", "interval", "_time", "cpu"}) {
+      if (name.find(time_word) != std::string::npos) {
+        CHECK_MESSAGE((name.ends_with("_seconds") || name.ends_with("_seconds_total")),
+                      "a time without _seconds: " << time_word);
+      }
+    }
+    if (name.find("memory") != std::string::npos) CHECK(name.ends_with("_bytes"));
+    if (name.ends_with("_timestamp_seconds")) CHECK(f.type == MetricType::kGauge);
+    if (name.ends_with("_seconds") && f.type != MetricType::kHistogram) {
+      CHECK(f.type == MetricType::kGauge);
+    }
+    // A HELP text that says something, on one line: the snapshot writer does not escape it.
+    CHECK(f.help.size() >= 20);
+    CHECK(f.help.front() != ' ');
+    CHECK(f.help.back() != ' ');
+    CHECK(f.help.find_first_of("\\\n") == std::string_view::npos);
+    // The repositories' series come from the poll, and say so.
+    if (name.starts_with("swr_sync_")) CHECK(f.from_poll);
+    if (f.from_poll) CHECK_FALSE(f.help.ends_with("."));
+    std::set<std::string_view> labels;
+    for (const std::string_view label : f.labels) {
+      CAPTURE(label);
+      CHECK(std::regex_match(std::string(label), label_re));
+      CHECK_FALSE(forbidden.count(label));
+      CHECK(labels.insert(label).second);
+    }
+    // The health gauges are one series each; only the duration histogram's labels are chosen.
+    if (f.always_on) CHECK(f.labels.empty());
+    if (f.labels_configured) CHECK(f.type == MetricType::kHistogram);
+    CHECK(metric_family_index(f.name) == std::optional<std::size_t>(&f - kMetricFamilies.data()));
   }
+}
+
+TEST_CASE("the exposition has exactly the catalogue's families, types, help and labels") {
+  const auto families = families_of(full_exposition());
+  check_against_catalogue(families);
+  for (const MetricFamilySpec& f : kMetricFamilies) {
+    CHECK_MESSAGE(families.count(std::string(f.name)), f.name << " is never written");
+  }
+  CHECK(families.size() == kMetricFamilies.size());
+}
+
+// The golden files are real expositions: the snapshot renderer's, and the exporter binary's.
+TEST_CASE("the golden expositions' families are the catalogue's") {
+  for (const char* file : {"/snapshot.prom", "/once.prom"}) {
+    CAPTURE(file);
+    const auto families = families_of(read_file(std::string(SWR_GOLDEN_DIR) + file));
+    CHECK(families.size() > 15);
+    check_against_catalogue(families);
+  }
+}
+
+// Every family is written from its catalogue entry: no name is spelt in a string anywhere else.
+TEST_CASE("no family name is spelt in src/ outside the catalogue") {
+  const std::filesystem::path src = std::filesystem::path(SWR_SOURCE_DIR) / "src";
+  const std::filesystem::path catalogue = src / "model" / "metric_families.h";
+  const std::regex literal(R"re("((?:swr|process)_[a-z0-9_]*))re");
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(src)) {
+    const auto& path = entry.path();
+    if (!entry.is_regular_file() || path == catalogue) continue;
+    if (path.extension() != ".cpp" && path.extension() != ".h") continue;
+    ++files;
+    const std::string text = read_file(path.string());
+    for (std::sregex_iterator it(text.begin(), text.end(), literal), end; it != end; ++it) {
+      std::string name = (*it)[1];
+      for (const char* suffix : {"_bucket", "_count", "_sum"}) {
+        if (name.ends_with(suffix) && !catalogue_entry(name)) {
+          name.resize(name.size() - std::string_view(suffix).size());
+        }
+      }
+      CHECK_MESSAGE(!catalogue_entry(name),
+                    path.string() << " spells \"" << (*it)[1] << "\": use its catalogue entry");
+    }
+  }
+  CHECK(files > 50);
 }
 
 TEST_CASE("the snapshot's series, exactly") {
@@ -417,40 +541,6 @@ TEST_CASE("our text writer gives the samples prometheus-cpp's TextSerializer giv
   n.clear();
   metrics::append_number(n, 7200);
   CHECK(n == "7200");
-}
-
-namespace {
-
-// Everything the exporter can serve: the snapshot's families and every live one.
-std::vector<prometheus::MetricFamily> all_live_families() {
-  metrics::ApiMetrics api;
-  api.record_request("sync_job", "200", 0.1);
-  api.set_token_expiry(1.7e9);
-  std::vector<prometheus::MetricFamily> live = api.collect();
-  live.push_back(metrics::build_info_family("0.1.0", "abc"));
-  for (auto& f : metrics::shard_families(0, 1)) live.push_back(std::move(f));
-  for (auto& f : metrics::reload_families(true, 1.7e9)) live.push_back(std::move(f));
-  for (auto& f : metrics::poll_families(60, 10)) live.push_back(std::move(f));
-  for (auto& f : metrics::collect_process_metrics()) live.push_back(std::move(f));
-  return live;
-}
-
-}  // namespace
-
-TEST_CASE("kMetricFamilies names exactly the families the exporter writes") {
-  Snapshot s = sample_snapshot();
-  s.last_success_end = 1'700'000'000;
-  const auto families =
-      families_of(metrics::snapshot_text(s) + metrics::render_text(all_live_families()));
-  std::set<std::string> catalogue;
-  for (const MetricFamilySpec& f : kMetricFamilies) {
-    catalogue.insert(std::string(f.name));
-    CHECK_MESSAGE(families.count(std::string(f.name)), f.name << " is never written");
-  }
-  CHECK(catalogue.size() == kMetricFamilies.size());
-  for (const auto& entry : families) {
-    CHECK_MESSAGE(catalogue.count(entry.first), entry.first << " is not in kMetricFamilies");
-  }
 }
 
 TEST_CASE("disabled families are absent from the snapshot's text; the others are untouched") {
