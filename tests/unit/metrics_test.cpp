@@ -198,9 +198,10 @@ void check_against_catalogue(const std::map<std::string, TextFamily>& families) 
     REQUIRE_MESSAGE(spec != nullptr, name << " is not in the catalogue (model/metric_families.h)");
     CHECK(f.type == type_text(spec->type));
     CHECK(f.help == help_text(*spec));
-    for (const auto& [sample, labels] : f.samples) {
+    for (const auto& entry_sample : f.samples) {
+      const std::string& sample = entry_sample.first;  // clang 14: CAPTURE and bindings
       CAPTURE(sample);
-      std::vector<std::string> names = labels;
+      std::vector<std::string> names = entry_sample.second;
       if (spec->type == MetricType::kHistogram) {
         CHECK((sample == name + "_count" || sample == name + "_sum" || sample == name + "_bucket"));
         if (sample.ends_with("_bucket")) {
