@@ -74,11 +74,11 @@ std::variant<std::shared_ptr<web::LiveWebConfig>, int> open_web_config(const Fla
                                                                        Clock& clock) {
   if (flags.web_config.empty() || flags.once) return std::shared_ptr<web::LiveWebConfig>{};
   auto opened = web::LiveWebConfig::open(flags.web_config, clock);
-  if (const auto* error = std::get_if<web::WebConfigError>(&opened)) {
-    std::cerr << error->to_string() << "\n";
+  if (!opened) {
+    std::cerr << opened.error().to_string() << "\n";
     return 2;
   }
-  return std::get<std::shared_ptr<web::LiveWebConfig>>(std::move(opened));
+  return std::move(*opened);
 }
 
 }  // namespace swr::app

@@ -12,14 +12,15 @@ namespace swr::huaweicloud {
 
 namespace {
 
-bool parse(std::string_view body, rapidjson::Document& doc, NamesParse& out) {
+// Nothing, or why the body is not JSON.
+Result<void> parse(std::string_view body, rapidjson::Document& doc) {
   doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError()) {
-    out.error = std::string("malformed JSON at byte ") + std::to_string(doc.GetErrorOffset()) +
-                ": " + rapidjson::GetParseError_En(doc.GetParseError());
-    return false;
+    return unexpected(std::string("malformed JSON at byte ") +
+                      std::to_string(doc.GetErrorOffset()) + ": " +
+                      rapidjson::GetParseError_En(doc.GetParseError()));
   }
-  return true;
+  return {};
 }
 
 const rapidjson::Value* string_member(const rapidjson::Value& item, const char* key) {
@@ -34,21 +35,18 @@ std::string text(const rapidjson::Value& v) {
 
 }  // namespace
 
-NamesParse parse_namespaces(std::string_view body) {
-  NamesParse out;
+Result<NamesPage> parse_namespaces(std::string_view body) {
   rapidjson::Document doc;
-  if (!parse(body, doc, out)) return out;
+  if (auto parsed = parse(body, doc); !parsed) return unexpected(std::move(parsed.error()));
   if (!doc.IsObject() || !doc.HasMember("namespaces") || !doc["namespaces"].IsArray()) {
-    out.error = "expected an object with a `namespaces` array";
-    return out;
+    return unexpected(std::string("expected an object with a `namespaces` array"));
   }
+  NamesPage out;
   const auto& list = doc["namespaces"];
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
     const rapidjson::Value* name = list[i].IsObject() ? string_member(list[i], "name") : nullptr;
     if (name == nullptr) {
-      out.error = "namespaces[" + std::to_string(i) + "] has no string `name`";
-      out.names.clear();
-      return out;
+      return unexpected("namespaces[" + std::to_string(i) + "] has no string `name`");
     }
     out.names.push_back(text(*name));
   }
@@ -101,26 +99,17 @@ std::pair<std::string, std::string> fingerprint(const rapidjson::Value& item) {
 
 }  // namespace
 
-ListingParse parse_repositories(std::string_view body, std::string_view organization) {
-  ListingParse out;
+Result<ListingPage> parse_repositories(std::string_view body, std::string_view organization) {
   rapidjson::Document doc;
-  NamesParse status;
-  if (!parse(body, doc, status)) {
-    out.error = std::move(status.error);
-    return out;
-  }
-  if (!doc.IsArray()) {
-    out.error = "expected a JSON array of repositories";
-    return out;
-  }
+  if (auto parsed = parse(body, doc); !parsed) return unexpected(std::move(parsed.error()));
+  if (!doc.IsArray()) return unexpected(std::string("expected a JSON array of repositories"));
+  ListingPage out;
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     const rapidjson::Value& item = doc[i];
     const rapidjson::Value* name = item.IsObject() ? string_member(item, "name") : nullptr;
     const rapidjson::Value* ns = item.IsObject() ? string_member(item, "namespace") : nullptr;
     if (name == nullptr || ns == nullptr) {
-      out.error = "element " + std::to_string(i) + " has no string `name` and `namespace`";
-      out.entries.clear();
-      return out;
+      return unexpected("element " + std::to_string(i) + " has no string `name` and `namespace`");
     }
     if (const auto total = item.FindMember("total_range");
         total != item.MemberEnd() && total->value.IsInt64()) {
@@ -139,23 +128,19 @@ ListingParse parse_repositories(std::string_view body, std::string_view organiza
   return out;
 }
 
-NamesParse parse_sync_rules(std::string_view body) {
-  NamesParse out;
+Result<NamesPage> parse_sync_rules(std::string_view body) {
   rapidjson::Document doc;
-  if (!parse(body, doc, out)) return out;
-  if (!doc.IsArray()) {
-    out.error = "expected a JSON array of sync rules";
-    return out;
-  }
+  if (auto parsed = parse(body, doc); !parsed) return unexpected(std::move(parsed.error()));
+  if (!doc.IsArray()) return unexpected(std::string("expected a JSON array of sync rules"));
+  NamesPage out;
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     const rapidjson::Value& item = doc[i];
     const rapidjson::Value* region =
         item.IsObject() ? string_member(item, "remoteRegionId") : nullptr;
     const rapidjson::Value* ns = item.IsObject() ? string_member(item, "remoteNamespace") : nullptr;
     if (region == nullptr || ns == nullptr) {
-      out.error = "element " + std::to_string(i) + " has no `remoteRegionId` and `remoteNamespace`";
-      out.names.clear();
-      return out;
+      return unexpected("element " + std::to_string(i) +
+                        " has no `remoteRegionId` and `remoteNamespace`");
     }
     out.names.push_back(text(*region) + "/" + text(*ns));
   }
@@ -163,22 +148,13 @@ NamesParse parse_sync_rules(std::string_view body) {
   return out;
 }
 
-SyncRulesParse parse_sync_rule_details(std::string_view body) {
-  SyncRulesParse out;
+Result<std::vector<SyncRule>> parse_sync_rule_details(std::string_view body) {
   rapidjson::Document doc;
-  NamesParse status;
-  if (!parse(body, doc, status)) {
-    out.error = std::move(status.error);
-    return out;
-  }
-  if (!doc.IsArray()) {
-    out.error = "expected a JSON array of sync rules";
-    return out;
-  }
-  auto fail = [&](rapidjson::SizeType i, const std::string& why) {
-    out.error = "element " + std::to_string(i) + " " + why;
-    out.rules.clear();
-    return out;
+  if (auto parsed = parse(body, doc); !parsed) return unexpected(std::move(parsed.error()));
+  if (!doc.IsArray()) return unexpected(std::string("expected a JSON array of sync rules"));
+  std::vector<SyncRule> rules;
+  auto fail = [](rapidjson::SizeType i, const std::string& why) {
+    return unexpected("element " + std::to_string(i) + " " + why);
   };
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     const rapidjson::Value& item = doc[i];
@@ -198,9 +174,9 @@ SyncRulesParse parse_sync_rule_details(std::string_view body) {
         return fail(i, "has a `" + std::string(key) + "` that is not true or false");
       *flag = member->value.GetBool();
     }
-    out.rules.push_back(std::move(rule));
+    rules.push_back(std::move(rule));
   }
-  return out;
+  return rules;
 }
 
 }  // namespace swr::huaweicloud

@@ -60,13 +60,12 @@ std::string read_job(const rapidjson::Value& item, SyncJob& job) {
 
 }  // namespace
 
-SyncJobsParse parse_sync_jobs(std::string_view body) {
+Result<std::vector<SyncJob>> parse_sync_jobs(std::string_view body) {
   std::string copy(body);
   return parse_sync_jobs_in_place(copy);
 }
 
-SyncJobsParse parse_sync_jobs_in_place(std::string& body) {
-  SyncJobsParse out;
+Result<std::vector<SyncJob>> parse_sync_jobs_in_place(std::string& body) {
   // The document's first nodes come from the stack: an incremental page is a few jobs, and a
   // 64 KiB heap chunk per page (RapidJSON's default) cost more than parsing it.
   char first_chunk[16 * 1024];
@@ -76,24 +75,17 @@ SyncJobsParse parse_sync_jobs_in_place(std::string& body) {
   // Iteratively: a body of nested brackets must not overflow the stack (found by fuzzing).
   doc.ParseInsitu<rapidjson::kParseIterativeFlag>(body.data());
   if (doc.HasParseError()) {
-    out.error = std::string("malformed JSON at byte ") + std::to_string(doc.GetErrorOffset()) +
-                ": " + rapidjson::GetParseError_En(doc.GetParseError());
-    return out;
+    return unexpected(std::string("malformed JSON at byte ") +
+                      std::to_string(doc.GetErrorOffset()) + ": " +
+                      rapidjson::GetParseError_En(doc.GetParseError()));
   }
-  if (!doc.IsArray()) {
-    out.error = "expected a JSON array of sync jobs";
-    return out;
-  }
-  out.jobs.resize(doc.Size());
+  if (!doc.IsArray()) return unexpected(std::string("expected a JSON array of sync jobs"));
+  std::vector<SyncJob> jobs(doc.Size());
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
-    std::string problem = read_job(doc[i], out.jobs[i]);
-    if (!problem.empty()) {
-      out.error = "element " + std::to_string(i) + " " + problem;
-      out.jobs.clear();
-      return out;
-    }
+    std::string problem = read_job(doc[i], jobs[i]);
+    if (!problem.empty()) return unexpected("element " + std::to_string(i) + " " + problem);
   }
-  return out;
+  return jobs;
 }
 
 }  // namespace swr::huaweicloud
