@@ -13,22 +13,13 @@
 #include <memory>
 
 #include "huaweicloud/ascii.h"
+#include "model/hex.h"
 
 namespace swr::huaweicloud {
 
 namespace {
 
 constexpr std::string_view kAlgorithm = "SDK-HMAC-SHA256";
-
-std::string to_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
-  return out;
-}
 
 bool is_unreserved(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -51,15 +42,14 @@ bool equals_lowered(std::string_view text, std::string_view name) {
 }
 
 void append_percent_encoded(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if (is_unreserved(c)) {
       out.push_back(ch);
     } else {
       out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
+      out.push_back(hex_digit_upper(c >> 4));
+      out.push_back(hex_digit_upper(c));
     }
   }
 }
@@ -258,14 +248,6 @@ void sha256_of(std::initializer_list<std::string_view> pieces, unsigned char (&o
 
 std::string_view bytes_of(const unsigned char* data, std::size_t n) {
   return {reinterpret_cast<const char*>(data), n};
-}
-
-void append_hex(std::string& out, const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0xf]);
-  }
 }
 
 }  // namespace
