@@ -1,27 +1,16 @@
 #include "huaweicloud/discovery_json.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <tuple>
 
+#include "huaweicloud/json_body.h"
 #include "model/timestamp.h"
 #include "model/utf8.h"
 
 namespace swr::huaweicloud {
 
 namespace {
-
-// Nothing, or why the body is not JSON.
-Result<void> parse(std::string_view body, rapidjson::Document& doc) {
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc.HasParseError()) {
-    return unexpected(std::string("malformed JSON at byte ") +
-                      std::to_string(doc.GetErrorOffset()) + ": " +
-                      rapidjson::GetParseError_En(doc.GetParseError()));
-  }
-  return {};
-}
 
 const rapidjson::Value* string_member(const rapidjson::Value& item, const char* key) {
   const auto it = item.FindMember(key);
@@ -35,23 +24,24 @@ std::string text(const rapidjson::Value& v) {
 
 }  // namespace
 
-Result<NamesPage> parse_namespaces(std::string_view body) {
+Result<std::vector<std::string>> parse_namespaces(std::string_view body) {
   rapidjson::Document doc;
-  if (auto parsed = parse(body, doc); !parsed) return unexpected(std::move(parsed.error()));
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (Result<void> parsed = check_parsed(doc); !parsed)
+    return unexpected(std::move(parsed.error()));
   if (!doc.IsObject() || !doc.HasMember("namespaces") || !doc["namespaces"].IsArray()) {
     return unexpected(std::string("expected an object with a `namespaces` array"));
   }
-  NamesPage out;
+  std::vector<std::string> names;
   const auto& list = doc["namespaces"];
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
     const rapidjson::Value* name = list[i].IsObject() ? string_member(list[i], "name") : nullptr;
     if (name == nullptr) {
       return unexpected("namespaces[" + std::to_string(i) + "] has no string `name`");
     }
-    out.names.push_back(text(*name));
+    names.push_back(text(*name));
   }
-  out.items = list.Size();
-  return out;
+  return names;
 }
 
 namespace {
@@ -101,8 +91,10 @@ std::pair<std::string, std::string> fingerprint(const rapidjson::Value& item) {
 
 Result<ListingPage> parse_repositories(std::string_view body, std::string_view organization) {
   rapidjson::Document doc;
-  if (auto parsed = parse(body, doc); !parsed) return unexpected(std::move(parsed.error()));
-  if (!doc.IsArray()) return unexpected(std::string("expected a JSON array of repositories"));
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (Result<void> array = check_array(doc, "repositories"); !array) {
+    return unexpected(std::move(array.error()));
+  }
   ListingPage out;
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     const rapidjson::Value& item = doc[i];
@@ -128,30 +120,12 @@ Result<ListingPage> parse_repositories(std::string_view body, std::string_view o
   return out;
 }
 
-Result<NamesPage> parse_sync_rules(std::string_view body) {
-  rapidjson::Document doc;
-  if (auto parsed = parse(body, doc); !parsed) return unexpected(std::move(parsed.error()));
-  if (!doc.IsArray()) return unexpected(std::string("expected a JSON array of sync rules"));
-  NamesPage out;
-  for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
-    const rapidjson::Value& item = doc[i];
-    const rapidjson::Value* region =
-        item.IsObject() ? string_member(item, "remoteRegionId") : nullptr;
-    const rapidjson::Value* ns = item.IsObject() ? string_member(item, "remoteNamespace") : nullptr;
-    if (region == nullptr || ns == nullptr) {
-      return unexpected("element " + std::to_string(i) +
-                        " has no `remoteRegionId` and `remoteNamespace`");
-    }
-    out.names.push_back(text(*region) + "/" + text(*ns));
-  }
-  out.items = doc.Size();
-  return out;
-}
-
 Result<std::vector<SyncRule>> parse_sync_rule_details(std::string_view body) {
   rapidjson::Document doc;
-  if (auto parsed = parse(body, doc); !parsed) return unexpected(std::move(parsed.error()));
-  if (!doc.IsArray()) return unexpected(std::string("expected a JSON array of sync rules"));
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (Result<void> array = check_array(doc, "sync rules"); !array) {
+    return unexpected(std::move(array.error()));
+  }
   std::vector<SyncRule> rules;
   auto fail = [](rapidjson::SizeType i, const std::string& why) {
     return unexpected("element " + std::to_string(i) + " " + why);

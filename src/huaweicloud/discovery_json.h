@@ -12,15 +12,10 @@
 
 namespace swr::huaweicloud {
 
-// The parsers below give the page, or what was wrong with the body and where.
+// The parsers below give what the body holds, or what was wrong with it and where.
 
-struct NamesPage {
-  std::vector<std::string> names;
-  std::size_t items = 0;  // elements on the page
-};
-
-// {"namespaces":[{"name":...}, ...]}
-Result<NamesPage> parse_namespaces(std::string_view body);
+// {"namespaces":[{"name":...}, ...]} -> the names.
+Result<std::vector<std::string>> parse_namespaces(std::string_view body);
 
 struct ListingPage {
   std::vector<RepositoryListing> entries;  // items of exactly the organization, in page order
@@ -33,8 +28,6 @@ struct ListingPage {
 // fuzzy match). An item without a string name and namespace fails the page; one whose change
 // fields are missing or malformed is kept with its `problem` said.
 Result<ListingPage> parse_repositories(std::string_view body, std::string_view organization);
-// [{"remoteRegionId":..., "remoteNamespace":..., ...}] -> "region/organization".
-Result<NamesPage> parse_sync_rules(std::string_view body);
 
 // [{"remoteRegionId":"cn-east-3", "remoteNamespace":"team-b", "syncAuto":true, "override":false,
 // ...}]: every element an object with string remoteRegionId and remoteNamespace; syncAuto and

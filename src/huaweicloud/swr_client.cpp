@@ -208,9 +208,9 @@ NamesResult SwrClient::list_organizations(std::stop_token stop) {
   const std::string what = "namespaces";
   Outcome outcome = call("namespaces", swr_request(endpoint_, "/v2/manage/namespaces"), what, stop);
   if (!outcome) return unexpected(std::move(outcome.error()));
-  Result<NamesPage> parsed = parse_namespaces(outcome->body);
+  Result<std::vector<std::string>> parsed = parse_namespaces(outcome->body);
   if (!parsed) return unexpected(ApiFailure{what + ": bad response body: " + parsed.error()});
-  return std::move(parsed->names);
+  return std::move(*parsed);
 }
 
 ListingResult SwrClient::list_repositories(const std::string& organization, std::stop_token stop) {

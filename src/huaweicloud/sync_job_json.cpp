@@ -1,8 +1,8 @@
 #include "huaweicloud/sync_job_json.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
+#include "huaweicloud/json_body.h"
 #include "model/timestamp.h"
 #include "model/utf8.h"
 
@@ -74,12 +74,9 @@ Result<std::vector<SyncJob>> parse_sync_jobs_in_place(std::string& body) {
   // Strings stay in the body instead of being copied into the document.
   // Iteratively: a body of nested brackets must not overflow the stack (found by fuzzing).
   doc.ParseInsitu<rapidjson::kParseIterativeFlag>(body.data());
-  if (doc.HasParseError()) {
-    return unexpected(std::string("malformed JSON at byte ") +
-                      std::to_string(doc.GetErrorOffset()) + ": " +
-                      rapidjson::GetParseError_En(doc.GetParseError()));
+  if (Result<void> array = check_array(doc, "sync jobs"); !array) {
+    return unexpected(std::move(array.error()));
   }
-  if (!doc.IsArray()) return unexpected(std::string("expected a JSON array of sync jobs"));
   std::vector<SyncJob> jobs(doc.Size());
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     std::string problem = read_job(doc[i], jobs[i]);

@@ -22,52 +22,12 @@ void append_unicode_escape(std::string& out, unsigned char c) {
   out += hex_digit(c);
 }
 
-void append_logfmt_value(std::string& out, std::string_view raw) {
-  const std::string value = sanitize_utf8(raw);
-  bool needs_quotes = false;
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == ' ' || c == '=' || c == '"' || is_control(c)) {
-      needs_quotes = true;
-      break;
-    }
-  }
-  if (!needs_quotes) {
-    out += value;
-    return;
-  }
-  out += '"';
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (is_control(c)) {
-          append_unicode_escape(out, c);
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
+enum class Quoting { kLogfmt, kJson };
 
-void append_json_string(std::string& out, std::string_view raw) {
-  const std::string value = sanitize_utf8(raw);
+// Inside the quotes: `"`, `\`, \n, \r and \t as backslash escapes in both formats, \b and \f too
+// in JSON; other control characters as \u00XX (in logfmt DEL as well).
+void append_quoted(std::string& out, std::string_view value, Quoting quoting) {
+  const bool json = quoting == Quoting::kJson;
   out += '"';
   for (const char ch : value) {
     const auto c = static_cast<unsigned char>(ch);
@@ -88,13 +48,15 @@ void append_json_string(std::string& out, std::string_view raw) {
         out += "\\t";
         break;
       case '\b':
-        out += "\\b";
-        break;
       case '\f':
-        out += "\\f";
+        if (json) {
+          out += ch == '\b' ? "\\b" : "\\f";
+        } else {
+          append_unicode_escape(out, c);
+        }
         break;
       default:
-        if (c < 0x20) {
+        if (json ? c < 0x20 : is_control(c)) {
           append_unicode_escape(out, c);
         } else {
           out += ch;
@@ -102,6 +64,27 @@ void append_json_string(std::string& out, std::string_view raw) {
     }
   }
   out += '"';
+}
+
+void append_logfmt_value(std::string& out, std::string_view raw) {
+  const std::string value = sanitize_utf8(raw);
+  bool needs_quotes = false;
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == ' ' || c == '=' || c == '"' || is_control(c)) {
+      needs_quotes = true;
+      break;
+    }
+  }
+  if (!needs_quotes) {
+    out += value;
+    return;
+  }
+  append_quoted(out, value, Quoting::kLogfmt);
+}
+
+void append_json_string(std::string& out, std::string_view raw) {
+  append_quoted(out, sanitize_utf8(raw), Quoting::kJson);
 }
 
 // Keys are written the same way as values so that a careless key cannot break the line either.

@@ -16,13 +16,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(swr::is_valid_utf8(rule.target_region));
     FUZZ_CHECK(swr::is_valid_utf8(rule.target_organization));
   }
-  // The same destinations as the names discovery reads from the same body.
-  const auto names = swr::huaweicloud::parse_sync_rules(body);
-  FUZZ_CHECK(names.has_value());
-  FUZZ_CHECK(names->names.size() == parsed->size());
-  for (std::size_t i = 0; i < parsed->size(); ++i) {
-    FUZZ_CHECK(names->names[i] ==
-               (*parsed)[i].target_region + "/" + (*parsed)[i].target_organization);
-  }
   return 0;
 }
