@@ -929,11 +929,11 @@ LoadResult load_config_text(std::string_view text, const std::string& path, cons
     const toml::table root = toml::parse(text, path);
     result.config = loader.load(root);
   } catch (const toml::parse_error& error) {
-    result.error = ConfigError{path, static_cast<int>(error.source().begin.line),
-                               static_cast<int>(error.source().begin.column),
-                               std::string(error.description())};
+    result.config = unexpected(ConfigError{path, static_cast<int>(error.source().begin.line),
+                                           static_cast<int>(error.source().begin.column),
+                                           std::string(error.description())});
   } catch (const Failure& failure) {
-    result.error = failure.error;
+    result.config = unexpected(failure.error);
   }
   // Warnings stand even when a later problem stops the load: both are worth fixing.
   result.warnings = loader.take_warnings();
@@ -944,7 +944,8 @@ LoadResult load_config_file(const std::string& path, const EnvLookup& env) {
   const Result<std::string> text = detail::read_whole_file(path);
   if (!text) {
     LoadResult result;
-    result.error = ConfigError{path, 0, 0, "cannot read the config file: " + text.error()};
+    result.config =
+        unexpected(ConfigError{path, 0, 0, "cannot read the config file: " + text.error()});
     return result;
   }
   return load_config_text(*text, path, env);

@@ -155,7 +155,7 @@ std::uint64_t observed_jobs(const collect::Snapshot& snapshot) {
   return n;
 }
 
-Reloader::Source fixed(const std::variant<config::Config, std::string>* next) {
+Reloader::Source fixed(const Result<config::Config>* next) {
   return [next] { return *next; };
 }
 
@@ -168,7 +168,7 @@ TEST_CASE("the poll loop: one cycle per scrape interval, discovery at its own ca
   cloud.add("team-a", "app1");
   cloud.add("team-a", "app2");
   Exporter exporter(clock, cloud, base_config());
-  std::variant<config::Config, std::string> next = base_config();
+  Result<config::Config> next = base_config();
   Reloader reloader(fixed(&next), exporter.live, "config.toml");
   CHECK_FALSE(exporter.loop->ready());
 
@@ -223,7 +223,7 @@ TEST_CASE("reload: a good configuration applies from the next cycle; the ledger 
   Exporter exporter(clock, cloud, base_config());
   config::Config faster = base_config();
   faster.scrape.interval = 30s;
-  std::variant<config::Config, std::string> next = faster;
+  Result<config::Config> next = faster;
   Reloader reloader(fixed(&next), exporter.live, "config.toml");
 
   const collect::Poller* first_poller = exporter.loop->pipeline().poller.get();
@@ -256,7 +256,7 @@ TEST_CASE("reload: new histogram buckets start a new ledger; a bad configuration
   Cloud cloud(clock);
   cloud.add("team-a", "app1");
   Exporter exporter(clock, cloud, base_config());
-  std::variant<config::Config, std::string> next = std::string("config.toml:3:1: no good");
+  Result<config::Config> next = unexpected(std::string("config.toml:3:1: no good"));
   Reloader reloader(fixed(&next), exporter.live, "config.toml");
   const collect::Poller* first_poller = exporter.loop->pipeline().poller.get();
 
