@@ -34,11 +34,11 @@ int main(int argc, char** argv) {
 
   std::vector<swr::RepositoryRef> repositories;
   const auto organizations = client.list_organizations({});
-  if (!organizations.names) {
-    std::fprintf(stderr, "%s\n", organizations.failure.message.c_str());
+  if (!organizations) {
+    std::fprintf(stderr, "%s\n", organizations.error().message.c_str());
     return 1;
   }
-  for (const auto& organization : *organizations.names) {
+  for (const auto& organization : *organizations) {
     const auto listed = client.list_repositories(organization, {});
     if (!listed.entries) return 1;
     for (const auto& entry : *listed.entries) repositories.push_back({organization, entry.name});
@@ -63,9 +63,9 @@ int main(int argc, char** argv) {
       bytes += response.body.size();
       wire_body_bytes += response.wire_body_bytes;
       head_bytes += response.head_bytes;
+      const auto parsed = swr::huaweicloud::parse_sync_jobs(response.body);
       const bool last = response.body.size() <= 2 ||
-                        swr::huaweicloud::parse_sync_jobs(response.body).jobs.size() <
-                            static_cast<std::size_t>(page_size);
+                        (parsed ? parsed->size() : 0) < static_cast<std::size_t>(page_size);
       bodies.push_back(std::move(response.body));
       if (last) break;
     }
@@ -82,7 +82,10 @@ int main(int argc, char** argv) {
 
   start = swr::process_cpu_seconds();
   std::size_t jobs = 0;
-  for (const auto& body : bodies) jobs += swr::huaweicloud::parse_sync_jobs(body).jobs.size();
+  for (const auto& body : bodies) {
+    const auto parsed = swr::huaweicloud::parse_sync_jobs(body);
+    jobs += parsed ? parsed->size() : 0;
+  }
   const double ours = swr::process_cpu_seconds() - start;
 
   // The floor for a steady-state cycle: one signed request per repository for its newest jobs

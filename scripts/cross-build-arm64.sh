@@ -58,7 +58,7 @@ fi
 dev_packages=(
   libc6-dev libstdc++-12-dev
   prometheus-cpp-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev
-  rapidjson-dev libtomlplusplus-dev libyaml-dev libcrypt-dev
+  rapidjson-dev libtomlplusplus-dev libyaml-dev libcrypt-dev libexpected-dev
 )
 if [[ ! -e "$sysroot/.complete" ]]; then
   log "sysroot: extracting ${#dev_packages[@]} arm64 -dev packages and their dependencies"

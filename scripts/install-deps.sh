@@ -6,7 +6,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake pkg-config git ca-certificates
   prometheus-cpp-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev
-  rapidjson-dev libtomlplusplus-dev doctest-dev libyaml-dev libcrypt-dev
+  rapidjson-dev libtomlplusplus-dev doctest-dev libyaml-dev libcrypt-dev libexpected-dev
 )
 test_packages=(
   clang libclang-rt-14-dev clang-format clang-tidy prometheus prometheus-alertmanager curl jq wrk openssl

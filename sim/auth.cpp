@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <stdexcept>
 
 #include "model/timestamp.h"
@@ -113,17 +114,20 @@ AkSkResult AkSkVerifier::check(const huaweicloud::ParsedAuthorization& auth,
   if (*when > now_us + kMaxClockSkewUs || *when < now_us - kMaxClockSkewUs) {
     return reject("X-Sdk-Date is more than 15 minutes from the server clock");
   }
-  huaweicloud::SignableRequest signable{
-      request.method, request.path, request.query, {}, request.body};
+  huaweicloud::KeyValues signed_headers;
   for (const std::string& name : auth.signed_headers) {
     const std::string* value = find_header(request.headers, name);
     if (!value) return reject("signed header " + name + " is missing");
-    signable.headers.emplace_back(name, *value);
+    signed_headers.emplace_back(name, *value);
   }
-  const std::string canonical = huaweicloud::canonical_request(signable, auth.signed_headers);
-  const std::string expected =
-      huaweicloud::hex_hmac_sha256(secret, huaweicloud::string_to_sign(canonical, *date));
-  if (!huaweicloud::equal_constant_time(expected, auth.signature)) {
+  // The exporter's own signer over exactly the headers the client signed; tests/sdk has the
+  // official SDK's signatures checked here, and tests/unit/signer_test.cpp pins the signer to the
+  // guide's step-by-step composition and the published vectors.
+  const std::optional<huaweicloud::ParsedAuthorization> expected =
+      huaweicloud::parse_authorization(huaweicloud::authorization_header(
+          auth.access_key, huaweicloud::SigningKey(secret), request.method, request.path,
+          request.query, signed_headers, request.body));
+  if (!expected || !huaweicloud::equal_constant_time(expected->signature, auth.signature)) {
     return reject("signature mismatch");
   }
   return {AkSkOutcome::kAccepted, ""};

@@ -6,16 +6,11 @@
 #include <cstdlib>
 #include <optional>
 
+#include "model/hex.h"
+
 namespace swr::sim {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Whether a comma-separated Accept-Encoding lists `coding` without q=0.
 bool accepts(std::string_view accept_encoding, std::string_view coding) {

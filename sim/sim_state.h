@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "faults.h"
+#include "model/hex.h"
 #include "outage.h"
 #include "secret_journal.h"
 #include "sim_config.h"
@@ -69,13 +70,12 @@ struct SimState {
   }
   // 32 hex digits, unique per response.
   std::string next_request_id() {
-    static constexpr char kDigits[] = "0123456789abcdef";
     std::uint64_t a = mix(request_counter.fetch_add(1) + salt);
     std::uint64_t b = mix(a);
     std::string out(32, '0');
     for (std::size_t i = 0; i < 16; ++i) {
-      out[i] = kDigits[(a >> (4 * i)) & 15];
-      out[i + 16] = kDigits[(b >> (4 * i)) & 15];
+      out[i] = hex_digit(static_cast<unsigned>(a >> (4 * i)));
+      out[i + 16] = hex_digit(static_cast<unsigned>(b >> (4 * i)));
     }
     return out;
   }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "model/hex.h"
 #include "model/timestamp.h"
 
 namespace swr::sim {
@@ -42,9 +43,9 @@ struct Draw {
 };
 
 std::string hex(Draw& draw, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  for (std::size_t i = 0; i < n; ++i) out.push_back(kDigits[draw.below(16)]);
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(hex_digit(static_cast<unsigned>(draw.below(16))));
   return out;
 }
 

@@ -21,8 +21,8 @@ int main(int argc, char** argv) {
   if (auto code = app::parse_command_line(argc, argv, flags, SWR_VERSION, SWR_REVISION))
     return *code;
   auto loaded = app::load_startup_config(flags, SWR_VERSION, SWR_REVISION);
-  if (const int* code = std::get_if<int>(&loaded)) return *code;
-  const swr::config::Config& config = std::get<swr::config::Config>(loaded);
+  if (!loaded) return loaded.error();  // the exit code
+  const swr::config::Config& config = *loaded;
   // Signals go to the thread that waits for them, never to the workers.
   sigset_t signals;
   sigemptyset(&signals);
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
 
   swr::SystemClock clock;
   auto web_config = app::open_web_config(flags, clock);
-  if (const int* code = std::get_if<int>(&web_config)) return *code;
+  if (!web_config) return web_config.error();
   app::LiveMetrics live(SWR_VERSION, SWR_REVISION, clock);
   swr::metrics::ExpositionCache cache([&live] { return live.collect(); });
   app::PollLoop loop(config, app::swr_pipeline_factory(live.observer(), clock, flags.once), cache,
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   if (flags.once) return loop.run_once(std::cout);
 
   app::Reloader reloader([&flags] { return app::reload_config(flags); }, live, flags.config);
-  const auto& served = std::get<std::shared_ptr<swr::web::LiveWebConfig>>(web_config);
+  const auto& served = *web_config;
   swr::web::WebServer server(
       app::web_options(flags, SWR_VERSION, served, [&] { return reloader.reload(); }),
       app::serve_exposition(cache), [&loop] { return loop.ready(); });

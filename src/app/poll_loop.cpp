@@ -48,14 +48,15 @@ void PollLoop::apply(const collect::InventoryCycle& inventory) {
   collect::Poller& poller = *pipeline_->poller;
   if (inventory.discovery) {
     const collect::DiscoveryResult& found = *inventory.discovery;
-    poller.set_discovery_failed(!found.ok);
-    if (found.ok) {
-      poller.set_repositories(found.repositories);
+    poller.set_discovery_failed(!found.repositories);
+    if (found.repositories) {
+      poller.set_repositories(*found.repositories);
       log::info("repositories to poll",
-                {{"repositories", std::to_string(found.repositories.size())},
+                {{"repositories", std::to_string(found.repositories->size())},
                  {"discovered", found.needs_api ? "true" : "false"}});
     } else {
-      log::error("discovery failed; polling the repositories found before", {{"err", found.error}});
+      log::error("discovery failed; polling the repositories found before",
+                 {{"err", found.repositories.error()}});
     }
   }
   if (inventory.hints.listed()) {

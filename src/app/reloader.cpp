@@ -8,15 +8,15 @@ Reloader::Reloader(Source source, LiveMetrics& live, std::string config_path)
     : source_(std::move(source)), live_(live), config_path_(std::move(config_path)) {}
 
 std::optional<std::string> Reloader::reload() {
-  auto next = source_();
-  if (auto* error = std::get_if<std::string>(&next)) {
+  Result<config::Config> next = source_();
+  if (!next) {
     live_.reload_failed();
-    log::error("configuration not reloaded; the old one keeps running", {{"err", *error}});
-    return *error;
+    log::error("configuration not reloaded; the old one keeps running", {{"err", next.error()}});
+    return next.error();
   }
   {
     std::lock_guard lock(mutex_);
-    pending_ = std::make_unique<config::Config>(std::get<config::Config>(std::move(next)));
+    pending_ = std::make_unique<config::Config>(std::move(*next));
     if (waiting_ != nullptr) waiting_->request_stop();
   }
   live_.reload_succeeded();

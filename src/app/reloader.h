@@ -10,18 +10,18 @@
 #include <optional>
 #include <stop_token>
 #include <string>
-#include <variant>
 
 #include "app/live_metrics.h"
 #include "config/config.h"
 #include "model/clock.h"
+#include "model/result.h"
 
 namespace swr::app {
 
 class Reloader {
  public:
   // Reads the configuration: it, or what was wrong with it.
-  using Source = std::function<std::variant<config::Config, std::string>()>;
+  using Source = std::function<Result<config::Config>()>;
   Reloader(Source source, LiveMetrics& live, std::string config_path);
 
   // Reads the configuration now; what was wrong with it, nothing when it will apply from the next

@@ -18,9 +18,8 @@ config::LoadResult load(const Flags& flags) {
 
 }  // namespace
 
-std::variant<config::Config, int> load_startup_config(const Flags& flags,
-                                                      const std::string& version,
-                                                      const std::string& revision) {
+Result<config::Config, int> load_startup_config(const Flags& flags, const std::string& version,
+                                                const std::string& revision) {
   const auto level = log::parse_level(flags.log_level);
   const auto format = log::parse_format(flags.log_format);
   if (!level || !format) {
@@ -28,31 +27,31 @@ std::variant<config::Config, int> load_startup_config(const Flags& flags,
               << (!level ? "--log.level must be debug, info, warn or error"
                          : "--log.format must be logfmt or json")
               << "\n";
-    return 2;
+    return unexpected(2);
   }
   log::configure(*level, *format);
 
   config::LoadResult loaded = load(flags);
   if (!loaded.config) {
-    std::cerr << loaded.error->to_string() << "\n";
-    return 2;
+    std::cerr << loaded.config.error().to_string() << "\n";
+    return unexpected(2);
   }
   if (flags.check_config) {
     if (!flags.web_config.empty()) {
       if (auto error = web::LiveWebConfig::check(flags.web_config)) {
         std::cerr << error->to_string() << "\n";
-        return 2;
+        return unexpected(2);
       }
     }
     std::cout << flags.config << ": configuration is valid\n";
     if (!flags.web_config.empty()) {
       std::cout << flags.web_config << ": web configuration is valid\n";
     }
-    return 0;
+    return unexpected(0);
   }
   if (auto error = apply_shard_flags(flags, *loaded.config)) {
     std::cerr << "swr-sync-exporter: " << *error << "\n";
-    return 2;
+    return unexpected(2);
   }
   const config::Sharding& sharding = loaded.config->sharding;
   log::info("starting", {{"version", version},
@@ -63,22 +62,21 @@ std::variant<config::Config, int> load_startup_config(const Flags& flags,
   return std::move(*loaded.config);
 }
 
-std::variant<config::Config, std::string> reload_config(const Flags& flags) {
+Result<config::Config> reload_config(const Flags& flags) {
   config::LoadResult next = load(flags);
-  if (!next.config) return next.error->to_string();
-  if (auto error = apply_shard_flags(flags, *next.config)) return *error;
+  if (!next.config) return unexpected(next.config.error().to_string());
+  if (auto error = apply_shard_flags(flags, *next.config)) return unexpected(std::move(*error));
   return std::move(*next.config);
 }
 
-std::variant<std::shared_ptr<web::LiveWebConfig>, int> open_web_config(const Flags& flags,
-                                                                       Clock& clock) {
+Result<std::shared_ptr<web::LiveWebConfig>, int> open_web_config(const Flags& flags, Clock& clock) {
   if (flags.web_config.empty() || flags.once) return std::shared_ptr<web::LiveWebConfig>{};
   auto opened = web::LiveWebConfig::open(flags.web_config, clock);
-  if (const auto* error = std::get_if<web::WebConfigError>(&opened)) {
-    std::cerr << error->to_string() << "\n";
-    return 2;
+  if (!opened) {
+    std::cerr << opened.error().to_string() << "\n";
+    return unexpected(2);
   }
-  return std::get<std::shared_ptr<web::LiveWebConfig>>(std::move(opened));
+  return std::move(*opened);
 }
 
 }  // namespace swr::app

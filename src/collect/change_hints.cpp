@@ -6,11 +6,10 @@ Hint ChangeHints::lookup(const RepositoryRef& ref) const {
   if (!listed_) return {};
   const auto org = listings_.find(ref.organization);
   if (org == listings_.end()) return {};
-  if (!org->second.ok)
-    return {Hint::Kind::kListingFailed, nullptr, &org->second.error, std::nullopt};
-  const auto entry = org->second.by_name.find(ref.repository);
-  if (entry == org->second.by_name.end())
-    return {Hint::Kind::kUnlisted, nullptr, nullptr, std::nullopt};
+  if (!org->second)
+    return {Hint::Kind::kListingFailed, nullptr, &org->second.error(), std::nullopt};
+  const auto entry = org->second->find(ref.repository);
+  if (entry == org->second->end()) return {Hint::Kind::kUnlisted, nullptr, nullptr, std::nullopt};
   if (!entry->second.problem.empty()) {
     return {Hint::Kind::kUnusable, nullptr, &entry->second.problem, entry->second.updated_at_us};
   }

@@ -9,16 +9,13 @@
 #include <unordered_map>
 
 #include "model/discovery_api.h"
+#include "model/result.h"
 #include "model/sync_job.h"
 
 namespace swr::collect {
 
-// One organization's listing.
-struct OrganizationListing {
-  bool ok = false;
-  std::unordered_map<std::string, RepositoryListing> by_name;  // when ok
-  std::string error;                                           // when !ok
-};
+// One organization's listing: its repositories by name, or why it could not be listed.
+using OrganizationListing = Result<std::unordered_map<std::string, RepositoryListing>>;
 
 using Listings = std::map<std::string, OrganizationListing>;  // by organization
 

@@ -51,14 +51,13 @@ Listings list_organizations(DiscoveryApi& api, const std::vector<std::string>& o
     OrganizationListing& listing = out[names[i]];
     if (requests != nullptr) *requests += results[i].requests;
     if (!results[i].entries) {
-      listing.error = results[i].failure.message.empty() ? "repos " + names[i] + ": not listed"
-                                                         : results[i].failure.message;
+      const std::string& message = results[i].entries.error().message;
+      listing = unexpected(message.empty() ? "repos " + names[i] + ": not listed" : message);
       continue;
     }
-    listing.ok = true;
     for (RepositoryListing& entry : *results[i].entries) {
       std::string name = entry.name;
-      listing.by_name.emplace(std::move(name), std::move(entry));
+      listing->emplace(std::move(name), std::move(entry));
     }
   }
   return out;
@@ -69,6 +68,7 @@ DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options,
                          const Listings& listings, std::stop_token stop) {
   DiscoveryResult out;
   out.needs_api = !is_static(options);
+  std::vector<RepositoryRef> repositories;
   std::vector<TargetSpec> targets = options.targets;
   if (targets.empty()) {
     for (const std::string& name : all_organizations) targets.push_back({name, {}});
@@ -80,19 +80,20 @@ DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options,
     if (!target.repositories.empty()) {
       for (const std::string& repository : target.repositories) {
         RepositoryRef ref{target.organization, repository};
-        if (in_shard(ref)) out.repositories.push_back(std::move(ref));
+        if (in_shard(ref)) repositories.push_back(std::move(ref));
       }
       continue;
     }
     const auto listing = listings.find(target.organization);
-    if (listing == listings.end() || !listing->second.ok) {
-      out.error = listing == listings.end() ? "repos " + target.organization + ": not listed"
-                                            : listing->second.error;
+    if (listing == listings.end() || !listing->second) {
+      out.repositories =
+          unexpected(listing == listings.end() ? "repos " + target.organization + ": not listed"
+                                               : listing->second.error());
       return out;
     }
     std::vector<std::string> names;
-    names.reserve(listing->second.by_name.size());
-    for (const auto& [name, entry] : listing->second.by_name) names.push_back(name);
+    names.reserve(listing->second->size());
+    for (const auto& [name, entry] : *listing->second) names.push_back(name);
     std::sort(names.begin(), names.end());
     for (std::string& repository : names) {
       RepositoryRef ref{target.organization, std::move(repository)};
@@ -102,19 +103,18 @@ DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options,
       if (!in_shard(ref)) continue;
       if (options.only_with_sync_rules) {
         SyncRulesResult rules = api.list_sync_rules(ref, stop);
-        if (!rules.rules) {
-          out.error = rules.failure.message;
+        if (!rules) {
+          out.repositories = unexpected(rules.error().message);
           return out;
         }
-        if (rules.rules->empty()) continue;
+        if (rules->empty()) continue;
       }
-      out.repositories.push_back(std::move(ref));
+      repositories.push_back(std::move(ref));
     }
   }
-  std::sort(out.repositories.begin(), out.repositories.end());
-  out.repositories.erase(std::unique(out.repositories.begin(), out.repositories.end()),
-                         out.repositories.end());
-  out.ok = true;
+  std::sort(repositories.begin(), repositories.end());
+  repositories.erase(std::unique(repositories.begin(), repositories.end()), repositories.end());
+  out.repositories = std::move(repositories);
   return out;
 }
 
@@ -122,13 +122,13 @@ DiscoveryResult discover(DiscoveryApi& api, const DiscoveryOptions& options, std
   std::vector<std::string> organizations;
   if (options.targets.empty()) {
     NamesResult found = api.list_organizations(stop);
-    if (!found.names) {
+    if (!found) {
       DiscoveryResult out;
       out.needs_api = true;
-      out.error = found.failure.message;
+      out.repositories = unexpected(found.error().message);
       return out;
     }
-    organizations = std::move(*found.names);
+    organizations = std::move(*found);
   }
   const Listings listings =
       list_organizations(api, organizations_to_discover(options, organizations), 1, stop);

@@ -10,6 +10,7 @@
 
 #include "collect/change_hints.h"
 #include "model/discovery_api.h"
+#include "model/result.h"
 #include "model/sync_job.h"
 
 namespace swr::collect {
@@ -28,11 +29,10 @@ struct DiscoveryOptions {
   int total_shards = 1;
 };
 
+// needs_api is said whether discovery worked or not, so this is more than a Result.
 struct DiscoveryResult {
-  bool ok = false;
-  std::vector<RepositoryRef> repositories;  // sorted, each once
-  std::string error;                        // when !ok
-  bool needs_api = false;                   // false: the targets name everything
+  Result<std::vector<RepositoryRef>> repositories;  // sorted, each once
+  bool needs_api = false;                           // false: the targets name everything
 };
 
 // Whether the targets alone decide the repositories (no API call needed).

@@ -16,10 +16,10 @@ InventoryCycle Inventory::next(std::stop_token stop) {
   std::optional<std::string> organizations_error;
   if (discovery_due && options_.discovery.targets.empty()) {
     NamesResult found = api_.list_organizations(stop);
-    if (found.names) {
-      organizations_ = std::move(*found.names);
+    if (found) {
+      organizations_ = std::move(*found);
     } else {
-      organizations_error = found.failure.message;
+      organizations_error = found.error().message;
     }
   }
 
@@ -34,21 +34,21 @@ InventoryCycle Inventory::next(std::stop_token stop) {
   Listings listings =
       list_organizations(api_, to_list, options_.in_flight, stop, &out.listing_requests);
   for (const auto& [name, listing] : listings) {
-    if (!listing.ok) out.listing_errors.push_back(listing.error);
+    if (!listing) out.listing_errors.push_back(listing.error());
   }
 
   if (discovery_due) {
     DiscoveryResult found;
     if (organizations_error) {
       found.needs_api = true;
-      found.error = *organizations_error;
+      found.repositories = unexpected(*organizations_error);
     } else {
       found = discover(api_, options_.discovery, organizations_, listings, stop);
     }
-    if (found.ok) {
+    if (found.repositories) {
       last_discovery_ = now;
       polled_organizations_.clear();
-      for (const RepositoryRef& ref : found.repositories) {
+      for (const RepositoryRef& ref : *found.repositories) {
         if (polled_organizations_.empty() || polled_organizations_.back() != ref.organization) {
           polled_organizations_.push_back(ref.organization);
         }
@@ -62,7 +62,7 @@ InventoryCycle Inventory::next(std::stop_token stop) {
         Listings more =
             list_organizations(api_, missing, options_.in_flight, stop, &out.listing_requests);
         for (auto& [name, listing] : more) {
-          if (!listing.ok) out.listing_errors.push_back(listing.error);
+          if (!listing) out.listing_errors.push_back(listing.error());
           listings.emplace(name, std::move(listing));
         }
       }

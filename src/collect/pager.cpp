@@ -44,12 +44,12 @@ void RepositoryPager::take(PageResult result) {
   const std::optional<PageWant> want = next();
   if (!want) return;
   ++out_.requests;
-  if (!result.page) {
-    out_.failure = std::move(result.failure);
+  if (!result) {
+    out_.failure = std::move(result.error());
     done_ = true;
     return;
   }
-  JobPage& page = *result.page;
+  JobPage& page = *result;
   if (!first_total_) first_total_ = page.total;
   std::size_t fresh = 0;
   bool reached_known_final = false;

@@ -62,7 +62,7 @@ SyncRuleReport SyncRuleReader::refresh(const std::vector<RepositoryRef>& reposit
     for (std::size_t i = next++; i < take; i = next++) {
       if (stop.stop_requested() || refused) continue;
       SyncRulesResult result = api_->list_sync_rules(*due[i], stop);
-      if (!result.rules && result.failure.authentication) refused = true;
+      if (!result && result.error().authentication) refused = true;
       outcomes[i].result = std::move(result);
     }
   };
@@ -80,7 +80,7 @@ SyncRuleReport SyncRuleReader::refresh(const std::vector<RepositoryRef>& reposit
     Entry& entry = entries_.at(ref);
     if (!outcomes[i].result) continue;
     SyncRulesResult& result = *outcomes[i].result;
-    if (!result.rules) {
+    if (!result) {
       ++report.failed;
       if (!entry.failing) {
         entry.failing = true;
@@ -90,7 +90,7 @@ SyncRuleReport SyncRuleReader::refresh(const std::vector<RepositoryRef>& reposit
             {{"organization", ref.organization},
              {"repository", ref.repository},
              {"api", "sync_repo"},
-             {"err", result.failure.message}});
+             {"err", result.error().message}});
       }
       continue;
     }
@@ -102,7 +102,7 @@ SyncRuleReport SyncRuleReader::refresh(const std::vector<RepositoryRef>& reposit
     entry.failing = false;
     entry.last_read = now;
     ++report.read;
-    std::vector<SyncRule> rules = std::move(*result.rules);
+    std::vector<SyncRule> rules = std::move(*result);
     std::sort(rules.begin(), rules.end());
     rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
     found(ref, std::move(rules));

@@ -302,9 +302,9 @@ class Loader {
     if (const std::string* ca_file = string_at(table, "ca_file", "huaweicloud.ca_file")) {
       if (!ca_file->empty()) {
         cloud.ca_file = file_path(*ca_file);
-        if (const auto reason = detail::unreadable_reason(cloud.ca_file)) {
+        if (const Result<void> readable = detail::check_readable(cloud.ca_file); !readable) {
           fail(*table->get("ca_file"),
-               "cannot read huaweicloud.ca_file " + cloud.ca_file + ": " + *reason);
+               "cannot read huaweicloud.ca_file " + cloud.ca_file + ": " + readable.error());
         }
       }
     }
@@ -316,11 +316,9 @@ class Loader {
     const std::string path = join_path("huaweicloud", key);
     const std::string* url = string_at(table, key, path);
     if (url == nullptr || url->empty()) return default_url;
-    detail::CheckedEndpoint checked = detail::check_endpoint(*url);
-    if (!checked.error.empty()) {
-      fail(*table->get(key), path + " " + quoted(*url) + " " + checked.error);
-    }
-    return checked.url;
+    Result<std::string> checked = detail::check_endpoint(*url);
+    if (!checked) fail(*table->get(key), path + " " + quoted(*url) + " " + checked.error());
+    return std::move(*checked);
   }
 
   // --- [auth] ----------------------------------------------------------------------------------
@@ -496,8 +494,8 @@ class Loader {
     const toml::node& node = *table->get("token_file");
     if (file->empty()) fail(node, "auth.token_file is empty: give the path of the token file");
     auth.token_file = file_path(*file);
-    if (const auto reason = detail::unreadable_reason(auth.token_file)) {
-      fail(node, "cannot read auth.token_file " + auth.token_file + ": " + *reason);
+    if (const Result<void> readable = detail::check_readable(auth.token_file); !readable) {
+      fail(node, "cannot read auth.token_file " + auth.token_file + ": " + readable.error());
     }
     std::string warning = detail::loose_permission_warning("auth.token_file", auth.token_file);
     if (!warning.empty()) warnings_.push_back(std::move(warning));
@@ -941,11 +939,11 @@ LoadResult load_config_text(std::string_view text, const std::string& path, cons
     const toml::table root = toml::parse(text, path);
     result.config = loader.load(root);
   } catch (const toml::parse_error& error) {
-    result.error = ConfigError{path, static_cast<int>(error.source().begin.line),
-                               static_cast<int>(error.source().begin.column),
-                               std::string(error.description())};
+    result.config = unexpected(ConfigError{path, static_cast<int>(error.source().begin.line),
+                                           static_cast<int>(error.source().begin.column),
+                                           std::string(error.description())});
   } catch (const Failure& failure) {
-    result.error = failure.error;
+    result.config = unexpected(failure.error);
   }
   // Warnings stand even when a later problem stops the load: both are worth fixing.
   result.warnings = loader.take_warnings();
@@ -953,13 +951,14 @@ LoadResult load_config_text(std::string_view text, const std::string& path, cons
 }
 
 LoadResult load_config_file(const std::string& path, const EnvLookup& env) {
-  const detail::FileText file = detail::read_whole_file(path);
-  if (!file.error.empty()) {
+  const Result<std::string> text = detail::read_whole_file(path);
+  if (!text) {
     LoadResult result;
-    result.error = ConfigError{path, 0, 0, "cannot read the config file: " + file.error};
+    result.config =
+        unexpected(ConfigError{path, 0, 0, "cannot read the config file: " + text.error()});
     return result;
   }
-  return load_config_text(file.text, path, env);
+  return load_config_text(*text, path, env);
 }
 
 }  // namespace swr::config

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "model/result.h"
 
 namespace swr::config {
 
@@ -26,9 +27,9 @@ struct ConfigError {
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 EnvLookup process_environment();
 
+// The warnings stand whether or not the file loaded, so this is more than a Result.
 struct LoadResult {
-  std::optional<Config> config;
-  std::optional<ConfigError> error;
+  Result<Config, ConfigError> config{unexpect, ConfigError{}};
   std::vector<std::string> warnings;  // e.g. a secrets file readable by others
 };
 

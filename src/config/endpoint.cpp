@@ -55,7 +55,7 @@ bool is_loopback_host(std::string_view host) {
   return host == "localhost" || host == "[::1]" || host == "::1" || is_ipv4_loopback(host);
 }
 
-CheckedEndpoint check_endpoint(std::string_view url) {
+Result<std::string> check_endpoint(std::string_view url) {
   constexpr std::string_view kExample = "like \"https://swr-api.cn-north-4.myhuaweicloud.com\"";
   std::string_view rest;
   bool plain_http = false;
@@ -65,46 +65,48 @@ CheckedEndpoint check_endpoint(std::string_view url) {
     rest = url.substr(7);
     plain_http = true;
   } else {
-    return {"", "must be an https:// URL " + std::string(kExample)};
+    return unexpected("must be an https:// URL " + std::string(kExample));
   }
   if (rest.ends_with('/')) rest.remove_suffix(1);
   if (rest.find_first_of("/?#") != std::string_view::npos) {
-    return {"", "must be a scheme and host only, without a path, query or fragment, " +
-                    std::string(kExample)};
+    return unexpected("must be a scheme and host only, without a path, query or fragment, " +
+                      std::string(kExample));
   }
   if (rest.find('@') != std::string_view::npos) {
-    return {"", "must not hold user information (`user@`): give credentials in [auth]"};
+    return unexpected(
+        std::string("must not hold user information (`user@`): give credentials in [auth]"));
   }
   std::string_view host = rest;
   std::string_view port;
   if (rest.starts_with('[')) {
     const std::size_t close = rest.find(']');
-    if (close == std::string_view::npos || close == 1) return {"", "has a malformed IPv6 host"};
+    if (close == std::string_view::npos || close == 1)
+      return unexpected(std::string("has a malformed IPv6 host"));
     host = rest.substr(0, close + 1);
     const std::string_view after = rest.substr(close + 1);
     if (!after.empty()) {
-      if (!after.starts_with(':')) return {"", "has a malformed IPv6 host"};
+      if (!after.starts_with(':')) return unexpected(std::string("has a malformed IPv6 host"));
       port = after.substr(1);
-      if (!valid_port(port)) return {"", "has an invalid port: use 1 to 65535"};
+      if (!valid_port(port)) return unexpected(std::string("has an invalid port: use 1 to 65535"));
     }
   } else {
     const std::size_t colon = rest.find(':');
     if (colon != std::string_view::npos) {
       host = rest.substr(0, colon);
       port = rest.substr(colon + 1);
-      if (!valid_port(port)) return {"", "has an invalid port: use 1 to 65535"};
+      if (!valid_port(port)) return unexpected(std::string("has an invalid port: use 1 to 65535"));
     }
-    if (host.empty()) return {"", "has no host " + std::string(kExample)};
+    if (host.empty()) return unexpected("has no host " + std::string(kExample));
     for (const char c : host) {
-      if (!valid_host_char(c)) return {"", "has an invalid host name"};
+      if (!valid_host_char(c)) return unexpected(std::string("has an invalid host name"));
     }
   }
   if (plain_http && !is_loopback_host(host)) {
-    return {"",
-            "uses plain http:// for a host that is not loopback: use https:// (http:// is "
-            "only allowed for 127.0.0.0/8, ::1 and localhost)"};
+    return unexpected(
+        std::string("uses plain http:// for a host that is not loopback: use https:// (http:// is "
+                    "only allowed for 127.0.0.0/8, ::1 and localhost)"));
   }
-  return {std::string(url.substr(0, url.size() - (url.ends_with('/') ? 1 : 0))), ""};
+  return std::string(url.substr(0, url.size() - (url.ends_with('/') ? 1 : 0)));
 }
 
 }  // namespace swr::config::detail

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "model/result.h"
+
 namespace swr::config::detail {
 
 std::string default_swr_endpoint(std::string_view region);
@@ -12,11 +14,8 @@ std::string default_iam_endpoint(std::string_view region);
 // True for localhost, 127.0.0.0/8 and ::1 (bracketed, as a URL writes it, or bare).
 bool is_loopback_host(std::string_view host);
 
-struct CheckedEndpoint {
-  std::string url;    // normalised: no trailing `/`
-  std::string error;  // what is wrong and what would be right, without the key name
-};
-
-CheckedEndpoint check_endpoint(std::string_view url);
+// The URL normalised (no trailing `/`), or what is wrong and what would be right, without the key
+// name.
+Result<std::string> check_endpoint(std::string_view url);
 
 }  // namespace swr::config::detail

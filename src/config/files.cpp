@@ -30,30 +30,30 @@ std::string os_reason(int error_number) { return std::strerror(error_number); }
 
 }  // namespace
 
-FileText read_whole_file(const std::string& path) {
+Result<std::string> read_whole_file(const std::string& path) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return {"", os_reason(errno)};
-  FileText result;
+  if (fd.get() < 0) return unexpected(os_reason(errno));
+  std::string text;
   char buffer[8192];
   for (;;) {
     const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return {"", os_reason(errno)};  // e.g. "Is a directory"
+      return unexpected(os_reason(errno));  // e.g. "Is a directory"
     }
     if (n == 0) break;
-    result.text.append(buffer, static_cast<std::size_t>(n));
+    text.append(buffer, static_cast<std::size_t>(n));
   }
-  return result;
+  return text;
 }
 
-std::optional<std::string> unreadable_reason(const std::string& path) {
+Result<void> check_readable(const std::string& path) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return os_reason(errno);
+  if (fd.get() < 0) return unexpected(os_reason(errno));
   struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) return os_reason(errno);
-  if (S_ISDIR(info.st_mode)) return os_reason(EISDIR);
-  return std::nullopt;
+  if (::fstat(fd.get(), &info) != 0) return unexpected(os_reason(errno));
+  if (S_ISDIR(info.st_mode)) return unexpected(os_reason(EISDIR));
+  return {};
 }
 
 std::optional<unsigned> group_or_other_access(const std::string& path) {

@@ -4,17 +4,15 @@
 #include <optional>
 #include <string>
 
+#include "model/result.h"
+
 namespace swr::config::detail {
 
-struct FileText {
-  std::string text;
-  std::string error;  // the OS reason ("No such file or directory") when it could not be read
-};
+// The file's text, or the OS reason ("No such file or directory") it could not be read.
+Result<std::string> read_whole_file(const std::string& path);
 
-FileText read_whole_file(const std::string& path);
-
-// The OS reason the file cannot be opened for reading, or nothing when it can.
-std::optional<std::string> unreadable_reason(const std::string& path);
+// Whether the file can be opened for reading: done, or the OS reason it cannot.
+Result<void> check_readable(const std::string& path);
 
 // The permission bits (e.g. 0644) when group or others have any access; nothing otherwise.
 // The file's mode when others, or a group other than ours, may read it (or any group write it).

@@ -17,12 +17,12 @@ std::string loose_permission_warning(const std::string& key, const std::string& 
 SecretFile read_secret_file(const std::string& key, const std::string& path) {
   SecretFile result;
   result.secret.source = key + " " + path;
-  FileText file = read_whole_file(path);
-  if (!file.error.empty()) {
-    result.error = "cannot read " + key + " " + path + ": " + file.error;
+  Result<std::string> file = read_whole_file(path);
+  if (!file) {
+    result.error = "cannot read " + key + " " + path + ": " + file.error();
     return result;
   }
-  std::string& value = file.text;
+  std::string& value = *file;
   // Editors end files with a newline; the secret never does.
   if (value.ends_with("\r\n")) {
     value.resize(value.size() - 2);

@@ -1,26 +1,16 @@
 #include "huaweicloud/discovery_json.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <tuple>
 
+#include "huaweicloud/json_body.h"
 #include "model/timestamp.h"
 #include "model/utf8.h"
 
 namespace swr::huaweicloud {
 
 namespace {
-
-bool parse(std::string_view body, rapidjson::Document& doc, NamesParse& out) {
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc.HasParseError()) {
-    out.error = std::string("malformed JSON at byte ") + std::to_string(doc.GetErrorOffset()) +
-                ": " + rapidjson::GetParseError_En(doc.GetParseError());
-    return false;
-  }
-  return true;
-}
 
 const rapidjson::Value* string_member(const rapidjson::Value& item, const char* key) {
   const auto it = item.FindMember(key);
@@ -34,26 +24,24 @@ std::string text(const rapidjson::Value& v) {
 
 }  // namespace
 
-NamesParse parse_namespaces(std::string_view body) {
-  NamesParse out;
+Result<std::vector<std::string>> parse_namespaces(std::string_view body) {
   rapidjson::Document doc;
-  if (!parse(body, doc, out)) return out;
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (Result<void> parsed = check_parsed(doc); !parsed)
+    return unexpected(std::move(parsed.error()));
   if (!doc.IsObject() || !doc.HasMember("namespaces") || !doc["namespaces"].IsArray()) {
-    out.error = "expected an object with a `namespaces` array";
-    return out;
+    return unexpected(std::string("expected an object with a `namespaces` array"));
   }
+  std::vector<std::string> names;
   const auto& list = doc["namespaces"];
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
     const rapidjson::Value* name = list[i].IsObject() ? string_member(list[i], "name") : nullptr;
     if (name == nullptr) {
-      out.error = "namespaces[" + std::to_string(i) + "] has no string `name`";
-      out.names.clear();
-      return out;
+      return unexpected("namespaces[" + std::to_string(i) + "] has no string `name`");
     }
-    out.names.push_back(text(*name));
+    names.push_back(text(*name));
   }
-  out.items = list.Size();
-  return out;
+  return names;
 }
 
 namespace {
@@ -101,26 +89,19 @@ std::pair<std::string, std::string> fingerprint(const rapidjson::Value& item) {
 
 }  // namespace
 
-ListingParse parse_repositories(std::string_view body, std::string_view organization) {
-  ListingParse out;
+Result<ListingPage> parse_repositories(std::string_view body, std::string_view organization) {
   rapidjson::Document doc;
-  NamesParse status;
-  if (!parse(body, doc, status)) {
-    out.error = std::move(status.error);
-    return out;
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (Result<void> array = check_array(doc, "repositories"); !array) {
+    return unexpected(std::move(array.error()));
   }
-  if (!doc.IsArray()) {
-    out.error = "expected a JSON array of repositories";
-    return out;
-  }
+  ListingPage out;
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     const rapidjson::Value& item = doc[i];
     const rapidjson::Value* name = item.IsObject() ? string_member(item, "name") : nullptr;
     const rapidjson::Value* ns = item.IsObject() ? string_member(item, "namespace") : nullptr;
     if (name == nullptr || ns == nullptr) {
-      out.error = "element " + std::to_string(i) + " has no string `name` and `namespace`";
-      out.entries.clear();
-      return out;
+      return unexpected("element " + std::to_string(i) + " has no string `name` and `namespace`");
     }
     if (const auto total = item.FindMember("total_range");
         total != item.MemberEnd() && total->value.IsInt64()) {
@@ -139,46 +120,15 @@ ListingParse parse_repositories(std::string_view body, std::string_view organiza
   return out;
 }
 
-NamesParse parse_sync_rules(std::string_view body) {
-  NamesParse out;
+Result<std::vector<SyncRule>> parse_sync_rule_details(std::string_view body) {
   rapidjson::Document doc;
-  if (!parse(body, doc, out)) return out;
-  if (!doc.IsArray()) {
-    out.error = "expected a JSON array of sync rules";
-    return out;
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (Result<void> array = check_array(doc, "sync rules"); !array) {
+    return unexpected(std::move(array.error()));
   }
-  for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
-    const rapidjson::Value& item = doc[i];
-    const rapidjson::Value* region =
-        item.IsObject() ? string_member(item, "remoteRegionId") : nullptr;
-    const rapidjson::Value* ns = item.IsObject() ? string_member(item, "remoteNamespace") : nullptr;
-    if (region == nullptr || ns == nullptr) {
-      out.error = "element " + std::to_string(i) + " has no `remoteRegionId` and `remoteNamespace`";
-      out.names.clear();
-      return out;
-    }
-    out.names.push_back(text(*region) + "/" + text(*ns));
-  }
-  out.items = doc.Size();
-  return out;
-}
-
-SyncRulesParse parse_sync_rule_details(std::string_view body) {
-  SyncRulesParse out;
-  rapidjson::Document doc;
-  NamesParse status;
-  if (!parse(body, doc, status)) {
-    out.error = std::move(status.error);
-    return out;
-  }
-  if (!doc.IsArray()) {
-    out.error = "expected a JSON array of sync rules";
-    return out;
-  }
-  auto fail = [&](rapidjson::SizeType i, const std::string& why) {
-    out.error = "element " + std::to_string(i) + " " + why;
-    out.rules.clear();
-    return out;
+  std::vector<SyncRule> rules;
+  auto fail = [](rapidjson::SizeType i, const std::string& why) {
+    return unexpected("element " + std::to_string(i) + " " + why);
   };
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     const rapidjson::Value& item = doc[i];
@@ -198,9 +148,9 @@ SyncRulesParse parse_sync_rule_details(std::string_view body) {
         return fail(i, "has a `" + std::string(key) + "` that is not true or false");
       *flag = member->value.GetBool();
     }
-    out.rules.push_back(std::move(rule));
+    rules.push_back(std::move(rule));
   }
-  return out;
+  return rules;
 }
 
 }  // namespace swr::huaweicloud

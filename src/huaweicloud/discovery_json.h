@@ -8,42 +8,32 @@
 #include <vector>
 
 #include "model/discovery_api.h"
+#include "model/result.h"
 
 namespace swr::huaweicloud {
 
-struct NamesParse {
-  std::vector<std::string> names;
-  std::optional<std::int64_t> total;  // repos: `total_range`
-  std::size_t items = 0;              // elements on the page, matching or not
-  std::string error;                  // empty on success
-};
+// The parsers below give what the body holds, or what was wrong with it and where.
 
-// {"namespaces":[{"name":...}, ...]}
-NamesParse parse_namespaces(std::string_view body);
-struct ListingParse {
+// {"namespaces":[{"name":...}, ...]} -> the names.
+Result<std::vector<std::string>> parse_namespaces(std::string_view body);
+
+struct ListingPage {
   std::vector<RepositoryListing> entries;  // items of exactly the organization, in page order
   std::optional<std::int64_t> total;       // `total_range`
   std::size_t items = 0;                   // elements on the page, matching or not
-  std::string error;                       // empty on success
 };
 
 // [{"name":..., "namespace":..., "updated_at":..., "num_images":N, "tags":[...],
 // "total_range":N, ...}]: only items of exactly `organization` (the API's namespace filter is a
 // fuzzy match). An item without a string name and namespace fails the page; one whose change
 // fields are missing or malformed is kept with its `problem` said.
-ListingParse parse_repositories(std::string_view body, std::string_view organization);
-// [{"remoteRegionId":..., "remoteNamespace":..., ...}] -> "region/organization".
-NamesParse parse_sync_rules(std::string_view body);
-
-struct SyncRulesParse {
-  std::vector<SyncRule> rules;  // in the body's order
-  std::string error;            // empty on success
-};
+Result<ListingPage> parse_repositories(std::string_view body, std::string_view organization);
 
 // [{"remoteRegionId":"cn-east-3", "remoteNamespace":"team-b", "syncAuto":true, "override":false,
 // ...}]: every element an object with string remoteRegionId and remoteNamespace; syncAuto and
 // override, when present and not null, booleans (absent or null: false, as the SDK's model
-// defaults them). Anything else fails the whole body: a rule half read is not a rule.
-SyncRulesParse parse_sync_rule_details(std::string_view body);
+// defaults them). Anything else fails the whole body: a rule half read is not a rule. The rules
+// come in the body's order.
+Result<std::vector<SyncRule>> parse_sync_rule_details(std::string_view body);
 
 }  // namespace swr::huaweicloud

@@ -1,10 +1,7 @@
 #include "huaweicloud/signer.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/params.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -13,22 +10,13 @@
 #include <memory>
 
 #include "huaweicloud/ascii.h"
+#include "model/hex.h"
 
 namespace swr::huaweicloud {
 
 namespace {
 
 constexpr std::string_view kAlgorithm = "SDK-HMAC-SHA256";
-
-std::string to_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
-  return out;
-}
 
 bool is_unreserved(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -51,15 +39,14 @@ bool equals_lowered(std::string_view text, std::string_view name) {
 }
 
 void append_percent_encoded(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if (is_unreserved(c)) {
       out.push_back(ch);
     } else {
       out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
+      out.push_back(hex_digit_upper(c >> 4));
+      out.push_back(hex_digit_upper(c));
     }
   }
 }
@@ -122,72 +109,13 @@ std::vector<std::string> signed_header_names(const KeyValues& headers) {
   return names;
 }
 
-std::string canonical_request(const SignableRequest& request,
-                              const std::vector<std::string>& signed_headers) {
-  std::string out;
-  out += request.method;
-  out += '\n';
-  out += canonical_uri(request.path);
-  out += '\n';
-  out += canonical_query(request.query);
-  out += '\n';
-  for (const std::string& name : signed_headers) {
-    out += name;
-    out += ':';
-    for (const auto& [k, v] : request.headers) {
-      if (equals_lowered(k, name)) {
-        out += trim_ows(v);
-        break;
-      }
-    }
-    out += '\n';
-  }
-  out += '\n';
-  for (std::size_t i = 0; i < signed_headers.size(); ++i) {
-    if (i) out += ';';
-    out += signed_headers[i];
-  }
-  out += '\n';
-  // Almost every request is a GET without a body.
-  static const std::string kEmptyBodyHash = hex_sha256("");
-  out += request.body.empty() ? kEmptyBodyHash : hex_sha256(request.body);
-  return out;
-}
-
-std::string string_to_sign(std::string_view canonical, std::string_view sdk_date) {
-  std::string out(kAlgorithm);
-  out += '\n';
-  out += sdk_date;
-  out += '\n';
-  out += hex_sha256(canonical);
-  return out;
-}
-
 namespace {
 
-// OpenSSL 3's one-shot SHA256() and HMAC() look their algorithms up in the provider tables on
+// OpenSSL 3's one-shot SHA256() looks its algorithm up in the provider tables on
 // every call (locks and string compares); looked up once here instead.
 const EVP_MD* sha256_md() {
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
   return md;
-}
-
-// An HMAC-SHA256 context without a key, copied for each use.
-const EVP_MAC_CTX* hmac_sha256_template() {
-  static EVP_MAC_CTX* const ctx = [] {
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    EVP_MAC_CTX* c = mac ? EVP_MAC_CTX_new(mac) : nullptr;
-    EVP_MAC_free(mac);  // the context keeps its own reference
-    char digest[] = "SHA2-256";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                                 OSSL_PARAM_END};
-    if (c && EVP_MAC_CTX_set_params(c, params) != 1) {
-      EVP_MAC_CTX_free(c);
-      c = nullptr;
-    }
-    return c;
-  }();
-  return ctx;
 }
 
 }  // namespace
@@ -201,26 +129,6 @@ std::string hex_sha256(std::string_view data) {
   }
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
   return to_hex(digest, SHA256_DIGEST_LENGTH);
-}
-
-std::string hex_hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  std::size_t len = 0;
-  if (const EVP_MAC_CTX* tmpl = hmac_sha256_template()) {
-    EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(tmpl);
-    const bool ok = ctx &&
-                    EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()),
-                                 key.size(), nullptr) == 1 &&
-                    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()),
-                                   data.size()) == 1 &&
-                    EVP_MAC_final(ctx, digest, &len, sizeof digest) == 1;
-    EVP_MAC_CTX_free(ctx);
-    if (ok) return to_hex(digest, len);
-  }
-  unsigned int n = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &n);
-  return to_hex(digest, n);
 }
 
 std::string authorization_header(std::string_view access_key, std::string_view secret_key,
@@ -258,14 +166,6 @@ void sha256_of(std::initializer_list<std::string_view> pieces, unsigned char (&o
 
 std::string_view bytes_of(const unsigned char* data, std::size_t n) {
   return {reinterpret_cast<const char*>(data), n};
-}
-
-void append_hex(std::string& out, const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0xf]);
-  }
 }
 
 }  // namespace

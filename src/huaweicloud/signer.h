@@ -1,6 +1,8 @@
-// AK/SK request signing, `SDK-HMAC-SHA256`, as Huawei Cloud's API gateway checks it.
-// The simulator verifies signatures with the same functions, so both sides are pinned by the
-// published test vectors in tests/unit/signer_test.cpp.
+// AK/SK request signing, `SDK-HMAC-SHA256`, as Huawei Cloud's API gateway checks it, in one pass.
+// The step-by-step composition of the signing guide is the test oracle
+// (tests/common/signer_reference.h): tests/unit/signer_test.cpp pins this signer to it and to the
+// published vectors, and tests/sdk has the official SDK's signatures checked by the simulator,
+// which verifies with this signer.
 #pragma once
 
 #include <optional>
@@ -30,11 +32,7 @@ std::string canonical_uri(std::string_view path);
 std::string canonical_query(const KeyValues& query);
 // The names that get signed: lowercase, sorted, without names containing `_`.
 std::vector<std::string> signed_header_names(const KeyValues& headers);
-std::string canonical_request(const SignableRequest& request,
-                              const std::vector<std::string>& signed_headers);
-std::string string_to_sign(std::string_view canonical_request, std::string_view sdk_date);
 std::string hex_sha256(std::string_view data);
-std::string hex_hmac_sha256(std::string_view key, std::string_view data);
 
 // The Authorization header value: signs every header of the request (see signed_header_names).
 // The request must carry X-Sdk-Date.

@@ -146,7 +146,7 @@ void SwrClient::list_pages(PageSource& source, int in_flight, std::stop_token st
       call.sent =
           sync_job_request(endpoint_, *call.query.repository, call.query.offset, call.query.limit);
       if (auto failure = authorize(call.sent, call.what, stop)) {
-        finish(tag, {std::nullopt, std::move(*failure)});
+        finish(tag, unexpected(std::move(*failure)));
         continue;
       }
       call.started = std::chrono::steady_clock::now();
@@ -177,18 +177,18 @@ void SwrClient::list_pages(PageSource& source, int in_flight, std::stop_token st
 }
 
 PageResult SwrClient::page_result(Outcome outcome, const std::string& what) {
-  if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
-  SyncJobsParse parsed = parse_sync_jobs_in_place(outcome.response->body);
-  if (!parsed.error.empty()) {
-    std::string message = what + ": bad response body: " + parsed.error;
-    if (auto id = outcome.response->header("X-Request-Id")) message += " (request_id " + *id + ")";
-    return {std::nullopt, {std::move(message), false}};
+  if (!outcome) return unexpected(std::move(outcome.error()));
+  Result<std::vector<SyncJob>> parsed = parse_sync_jobs_in_place(outcome->body);
+  if (!parsed) {
+    std::string message = what + ": bad response body: " + parsed.error();
+    if (auto id = outcome->header("X-Request-Id")) message += " (request_id " + *id + ")";
+    return unexpected(ApiFailure{std::move(message), false});
   }
-  JobPage page{std::move(parsed.jobs), std::nullopt};
-  if (auto range = outcome.response->header("Content-Range")) {
+  JobPage page{std::move(*parsed), std::nullopt};
+  if (auto range = outcome->header("Content-Range")) {
     page.total = content_range_total(*range);
   }
-  return {std::move(page), {}};
+  return page;
 }
 
 namespace {
@@ -207,10 +207,10 @@ HttpRequest swr_request(const std::string& endpoint, std::string path, KeyValues
 NamesResult SwrClient::list_organizations(std::stop_token stop) {
   const std::string what = "namespaces";
   Outcome outcome = call("namespaces", swr_request(endpoint_, "/v2/manage/namespaces"), what, stop);
-  if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
-  NamesParse parsed = parse_namespaces(outcome.response->body);
-  if (!parsed.error.empty()) return {std::nullopt, {what + ": bad response body: " + parsed.error}};
-  return {std::move(parsed.names), {}};
+  if (!outcome) return unexpected(std::move(outcome.error()));
+  Result<std::vector<std::string>> parsed = parse_namespaces(outcome->body);
+  if (!parsed) return unexpected(ApiFailure{what + ": bad response body: " + parsed.error()});
+  return std::move(*parsed);
 }
 
 ListingResult SwrClient::list_repositories(const std::string& organization, std::stop_token stop) {
@@ -225,18 +225,18 @@ ListingResult SwrClient::list_repositories(const std::string& organization, std:
     ++out.requests;
     Outcome outcome =
         call("repos", swr_request(endpoint_, "/v2/manage/repos", {{"filter", filter}}), what, stop);
-    if (!outcome.response) {
-      out.failure = std::move(outcome.failure);
+    if (!outcome) {
+      out.entries = unexpected(std::move(outcome.error()));
       return out;
     }
-    ListingParse parsed = parse_repositories(outcome.response->body, organization);
-    if (!parsed.error.empty()) {
-      out.failure = {what + ": bad response body: " + parsed.error};
+    Result<ListingPage> parsed = parse_repositories(outcome->body, organization);
+    if (!parsed) {
+      out.entries = unexpected(ApiFailure{what + ": bad response body: " + parsed.error()});
       return out;
     }
     const std::size_t before = entries.size();
     bool repeated = false;
-    for (RepositoryListing& entry : parsed.entries) {
+    for (RepositoryListing& entry : parsed->entries) {
       const auto [it, inserted] = seen.try_emplace(entry.name, entries.size());
       if (inserted) {
         entries.push_back(std::move(entry));
@@ -249,8 +249,8 @@ ListingResult SwrClient::list_repositories(const std::string& organization, std:
       first.problem = "listed more than once";
     }
     // A short page ends it; so does a page of nothing new (a server ignoring the offset).
-    if (parsed.items < static_cast<std::size_t>(kRepositoryPageSize)) break;
-    if (entries.size() == before && (repeated || parsed.entries.size() == parsed.items)) break;
+    if (parsed->items < static_cast<std::size_t>(kRepositoryPageSize)) break;
+    if (entries.size() == before && (repeated || parsed->entries.size() == parsed->items)) break;
     if (offset > 10'000'000) break;
   }
   out.entries = std::move(entries);
@@ -264,10 +264,10 @@ SyncRulesResult SwrClient::list_sync_rules(const RepositoryRef& repository, std:
            swr_request(endpoint_, "/v2/manage/namespaces/" + repository.organization + "/repos/" +
                                       repository_path_name(repository.repository) + "/sync_repo"),
            what, stop);
-  if (!outcome.response) return {std::nullopt, std::move(outcome.failure)};
-  SyncRulesParse parsed = parse_sync_rule_details(outcome.response->body);
-  if (!parsed.error.empty()) return {std::nullopt, {what + ": bad response body: " + parsed.error}};
-  return {std::move(parsed.rules), {}};
+  if (!outcome) return unexpected(std::move(outcome.error()));
+  Result<std::vector<SyncRule>> parsed = parse_sync_rule_details(outcome->body);
+  if (!parsed) return unexpected(ApiFailure{what + ": bad response body: " + parsed.error()});
+  return std::move(*parsed);
 }
 
 SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsigned_request,
@@ -275,17 +275,18 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
   Attempts attempts;
   while (true) {
     HttpRequest request = unsigned_request;
-    if (auto failure = authorize(request, what, stop)) return {std::nullopt, std::move(*failure)};
+    if (auto failure = authorize(request, what, stop)) return unexpected(std::move(*failure));
     if (!limiter_.acquire(stop)) {
-      return {std::nullopt,
-              {std::string(what) + ": stopped while waiting for the rate limit", false}};
+      return unexpected(
+          ApiFailure{std::string(what) + ": stopped while waiting for the rate limit", false});
     }
     HttpResponse response = send_observed(transport_, request, observer_, api, stop);
-    if (stop.stop_requested()) return {std::nullopt, {std::string(what) + ": stopped", false}};
+    if (stop.stop_requested())
+      return unexpected(ApiFailure{std::string(what) + ": stopped", false});
     Verdict verdict = judge(api, request, std::move(response), attempts, what);
     if (verdict.done) return std::move(*verdict.done);
     if (verdict.delay && !clock_.sleep_for(*verdict.delay, stop)) {
-      return {std::nullopt, {std::string(what) + ": stopped while waiting to retry", false}};
+      return unexpected(ApiFailure{std::string(what) + ": stopped while waiting to retry", false});
     }
   }
 }
@@ -313,13 +314,12 @@ SwrClient::Verdict SwrClient::judge(std::string_view api, const HttpRequest& sen
   if (response.status >= 200 && response.status < 300) {
     limiter_.on_success();
     observer_.on_credentials(false);
-    return {Outcome{std::move(response), {}}, std::nullopt};
+    return {Outcome{std::move(response)}, std::nullopt};
   }
   auto fail = [&](std::string reason, bool authentication, bool not_found = false) {
-    return Verdict{
-        Outcome{std::nullopt,
-                {std::string(what) + ": " + std::move(reason), authentication, not_found}},
-        std::nullopt};
+    return Verdict{Outcome{unexpected(ApiFailure{std::string(what) + ": " + std::move(reason),
+                                                 authentication, not_found})},
+                   std::nullopt};
   };
 
   const ApiErrorBody error =

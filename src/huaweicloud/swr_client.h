@@ -51,10 +51,7 @@ class SwrClient final : public SyncJobApi, public DiscoveryApi {
   static constexpr std::chrono::minutes kAuthFailureBackoff{5};
 
  private:
-  struct Outcome {
-    std::optional<HttpResponse> response;  // a 2xx
-    ApiFailure failure;
-  };
+  using Outcome = Result<HttpResponse, ApiFailure>;  // the response is a 2xx
   // One call's progress through its attempts.
   struct Attempts {
     int attempt = 1;

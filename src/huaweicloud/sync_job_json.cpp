@@ -1,8 +1,8 @@
 #include "huaweicloud/sync_job_json.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
+#include "huaweicloud/json_body.h"
 #include "model/timestamp.h"
 #include "model/utf8.h"
 
@@ -60,13 +60,12 @@ std::string read_job(const rapidjson::Value& item, SyncJob& job) {
 
 }  // namespace
 
-SyncJobsParse parse_sync_jobs(std::string_view body) {
+Result<std::vector<SyncJob>> parse_sync_jobs(std::string_view body) {
   std::string copy(body);
   return parse_sync_jobs_in_place(copy);
 }
 
-SyncJobsParse parse_sync_jobs_in_place(std::string& body) {
-  SyncJobsParse out;
+Result<std::vector<SyncJob>> parse_sync_jobs_in_place(std::string& body) {
   // The document's first nodes come from the stack: an incremental page is a few jobs, and a
   // 64 KiB heap chunk per page (RapidJSON's default) cost more than parsing it.
   char first_chunk[16 * 1024];
@@ -75,25 +74,15 @@ SyncJobsParse parse_sync_jobs_in_place(std::string& body) {
   // Strings stay in the body instead of being copied into the document.
   // Iteratively: a body of nested brackets must not overflow the stack (found by fuzzing).
   doc.ParseInsitu<rapidjson::kParseIterativeFlag>(body.data());
-  if (doc.HasParseError()) {
-    out.error = std::string("malformed JSON at byte ") + std::to_string(doc.GetErrorOffset()) +
-                ": " + rapidjson::GetParseError_En(doc.GetParseError());
-    return out;
+  if (Result<void> array = check_array(doc, "sync jobs"); !array) {
+    return unexpected(std::move(array.error()));
   }
-  if (!doc.IsArray()) {
-    out.error = "expected a JSON array of sync jobs";
-    return out;
-  }
-  out.jobs.resize(doc.Size());
+  std::vector<SyncJob> jobs(doc.Size());
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
-    std::string problem = read_job(doc[i], out.jobs[i]);
-    if (!problem.empty()) {
-      out.error = "element " + std::to_string(i) + " " + problem;
-      out.jobs.clear();
-      return out;
-    }
+    std::string problem = read_job(doc[i], jobs[i]);
+    if (!problem.empty()) return unexpected("element " + std::to_string(i) + " " + problem);
   }
-  return out;
+  return jobs;
 }
 
 }  // namespace swr::huaweicloud

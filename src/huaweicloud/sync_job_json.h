@@ -3,23 +3,18 @@
 
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
+#include "model/result.h"
 #include "model/sync_job.h"
 
 namespace swr::huaweicloud {
 
-// On failure: what was wrong and where, e.g. "element 3: `createdAt` is not a timestamp: \"x\"".
-struct SyncJobsParse {
-  std::vector<SyncJob> jobs;
-  std::string error;  // empty on success
-};
-
 // A bare JSON array of SyncJob objects. Unknown keys are ignored; `id`, `createdAt`, `updatedAt`
 // and `status` are required; the other strings default to empty. Strings are made valid UTF-8.
-SyncJobsParse parse_sync_jobs(std::string_view body);
+// On failure: what was wrong and where, e.g. "element 3: `createdAt` is not a timestamp: \"x\"".
+Result<std::vector<SyncJob>> parse_sync_jobs(std::string_view body);
 // The same, parsing in place: faster, and `body` is left garbled.
-SyncJobsParse parse_sync_jobs_in_place(std::string& body);
+Result<std::vector<SyncJob>> parse_sync_jobs_in_place(std::string& body);
 
 }  // namespace swr::huaweicloud

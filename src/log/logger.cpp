@@ -8,108 +8,26 @@
 #include <ctime>
 #include <mutex>
 
+#include "model/hex.h"
+#include "model/utf8.h"
+
 namespace swr::log {
 namespace {
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the well-formed UTF-8 sequence starting at s[i] (RFC 3629 table: no overlongs, no
-// surrogates, nothing above U+10FFFF), or 0 if the byte there does not start one.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const auto in = [](unsigned char b, unsigned char lo, unsigned char hi) {
-    return b >= lo && b <= hi;
-  };
-  const unsigned char b0 = byte(0);
-  const std::size_t left = s.size() - i;
-  if (b0 < 0x80) return 1;
-  if (in(b0, 0xC2, 0xDF)) return left >= 2 && in(byte(1), 0x80, 0xBF) ? 2 : 0;
-  if (in(b0, 0xE0, 0xEF)) {
-    if (left < 3) return 0;
-    const unsigned char lo = b0 == 0xE0 ? 0xA0 : 0x80;
-    const unsigned char hi = b0 == 0xED ? 0x9F : 0xBF;
-    return in(byte(1), lo, hi) && in(byte(2), 0x80, 0xBF) ? 3 : 0;
-  }
-  if (in(b0, 0xF0, 0xF4)) {
-    if (left < 4) return 0;
-    const unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;
-    const unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;
-    return in(byte(1), lo, hi) && in(byte(2), 0x80, 0xBF) && in(byte(3), 0x80, 0xBF) ? 4 : 0;
-  }
-  return 0;
-}
-
-std::string valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8_sequence_length(s, i);
-    if (n == 0) {
-      out += kReplacement;
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
 
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7F; }
 
 void append_unicode_escape(std::string& out, unsigned char c) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += "\\u00";
-  out += kHex[c >> 4];
-  out += kHex[c & 0xF];
+  out += hex_digit(c >> 4);
+  out += hex_digit(c);
 }
 
-void append_logfmt_value(std::string& out, std::string_view raw) {
-  const std::string value = valid_utf8(raw);
-  bool needs_quotes = false;
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == ' ' || c == '=' || c == '"' || is_control(c)) {
-      needs_quotes = true;
-      break;
-    }
-  }
-  if (!needs_quotes) {
-    out += value;
-    return;
-  }
-  out += '"';
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (is_control(c)) {
-          append_unicode_escape(out, c);
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
+enum class Quoting { kLogfmt, kJson };
 
-void append_json_string(std::string& out, std::string_view raw) {
-  const std::string value = valid_utf8(raw);
+// Inside the quotes: `"`, `\`, \n, \r and \t as backslash escapes in both formats, \b and \f too
+// in JSON; other control characters as \u00XX (in logfmt DEL as well).
+void append_quoted(std::string& out, std::string_view value, Quoting quoting) {
+  const bool json = quoting == Quoting::kJson;
   out += '"';
   for (const char ch : value) {
     const auto c = static_cast<unsigned char>(ch);
@@ -130,13 +48,15 @@ void append_json_string(std::string& out, std::string_view raw) {
         out += "\\t";
         break;
       case '\b':
-        out += "\\b";
-        break;
       case '\f':
-        out += "\\f";
+        if (json) {
+          out += ch == '\b' ? "\\b" : "\\f";
+        } else {
+          append_unicode_escape(out, c);
+        }
         break;
       default:
-        if (c < 0x20) {
+        if (json ? c < 0x20 : is_control(c)) {
           append_unicode_escape(out, c);
         } else {
           out += ch;
@@ -146,9 +66,30 @@ void append_json_string(std::string& out, std::string_view raw) {
   out += '"';
 }
 
+void append_logfmt_value(std::string& out, std::string_view raw) {
+  const std::string value = sanitize_utf8(raw);
+  bool needs_quotes = false;
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == ' ' || c == '=' || c == '"' || is_control(c)) {
+      needs_quotes = true;
+      break;
+    }
+  }
+  if (!needs_quotes) {
+    out += value;
+    return;
+  }
+  append_quoted(out, value, Quoting::kLogfmt);
+}
+
+void append_json_string(std::string& out, std::string_view raw) {
+  append_quoted(out, sanitize_utf8(raw), Quoting::kJson);
+}
+
 // Keys are written the same way as values so that a careless key cannot break the line either.
 void append_logfmt_key(std::string& out, std::string_view key) {
-  for (const char ch : valid_utf8(key)) {
+  for (const char ch : sanitize_utf8(key)) {
     const auto c = static_cast<unsigned char>(ch);
     out += (c <= ' ' || c == '=' || c == '"' || c == 0x7F) ? '_' : ch;
   }

@@ -14,10 +14,7 @@
 
 namespace swr {
 
-struct NamesResult {
-  std::optional<std::vector<std::string>> names;  // set on success
-  ApiFailure failure;
-};
+using NamesResult = Result<std::vector<std::string>, ApiFailure>;
 
 // One repository of ListReposDetails, with what a push moves in it.
 struct RepositoryListing {
@@ -42,14 +39,12 @@ struct SyncRule {
   bool override_image = false;      // override: the destination's image is overwritten
 };
 
-struct SyncRulesResult {
-  std::optional<std::vector<SyncRule>> rules;  // set on success
-  ApiFailure failure;
-};
+using SyncRulesResult = Result<std::vector<SyncRule>, ApiFailure>;
 
+// The pages asked for count on failure too, so this is more than a Result.
 struct ListingResult {
-  std::optional<std::vector<RepositoryListing>> entries;  // set on success; each name once
-  ApiFailure failure;
+  // Each name once. A failure (with no message: "not listed") until the call is made.
+  Result<std::vector<RepositoryListing>, ApiFailure> entries{unexpect, ApiFailure{}};
   int requests = 0;  // pages asked for
 };
 

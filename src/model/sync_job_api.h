@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/result.h"
 #include "model/sync_job.h"
 
 namespace swr {
@@ -24,10 +25,7 @@ struct ApiFailure {
   bool not_found = false;       // 404: the organization or repository does not exist (any more)
 };
 
-struct PageResult {
-  std::optional<JobPage> page;  // set on success
-  ApiFailure failure;           // meaningful when page is empty
-};
+using PageResult = Result<JobPage, ApiFailure>;
 
 // One page to ask for, on behalf of whoever gave it `tag`.
 struct PageQuery {

@@ -41,9 +41,11 @@ ConnectionStream::ConnectionStream(int fd, int wake_fd, const WebOptions& option
 
 ConnectionStream::~ConnectionStream() = default;
 
-std::optional<std::string> ConnectionStream::start_tls(std::shared_ptr<const TlsContext> context) {
+Result<void> ConnectionStream::start_tls(std::shared_ptr<const TlsContext> context) {
   const int flags = ::fcntl(fd_, F_GETFL);
-  if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0) return std::strerror(errno);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0) {
+    return unexpected(std::string(std::strerror(errno)));
+  }
   tls_ = std::make_unique<TlsSession>(std::move(context), fd_);
   const auto deadline = Clock::now() + options_.read_timeout;
   return tls_->handshake([&](short events) { return wait(events, deadline); });
@@ -176,12 +178,13 @@ bool serve_connection(int fd, int wake_fd, const WebOptions& options,
   ConnectionStream connection(fd, wake_fd, options);
   if (options.web_config && options.web_config->tls()) {
     // A failed handshake (a plain-HTTP client, a refused certificate) ends this connection only.
-    if (auto error = connection.start_tls(options.web_config->current()->tls)) {
+    if (const Result<void> started = connection.start_tls(options.web_config->current()->tls);
+        !started) {
       std::string ip;
       int port = 0;
       connection.remote_ip_and_port(ip, port);
       swr::log::debug("TLS handshake failed",
-                      {{"remote", ip + ":" + std::to_string(port)}, {"err", *error}});
+                      {{"remote", ip + ":" + std::to_string(port)}, {"err", started.error()}});
       connection.answer_plain_http();
       ::shutdown(fd, SHUT_RDWR);
       ::close(fd);

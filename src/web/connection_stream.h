@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "model/result.h"
 #include "web/web_server.h"
 
 namespace swr::web {
@@ -37,8 +38,8 @@ class ConnectionStream {
   ConnectionStream& operator=(const ConnectionStream&) = delete;
 
   // Switches the connection to TLS: a handshake bounded by the read timeout and the stop signal.
-  // Nothing back when it worked; why not otherwise.
-  std::optional<std::string> start_tls(std::shared_ptr<const TlsContext> context);
+  // Done, or why not.
+  Result<void> start_tls(std::shared_ptr<const TlsContext> context);
   // After a failed handshake, when the client spoke plain HTTP: a 400 in plain text saying so,
   // as Go's server answers, so that a curl of http:// tells what went wrong.
   void answer_plain_http();

@@ -42,48 +42,51 @@ LiveWebConfig::Loaded LiveWebConfig::load(const std::string& path) {
   Loaded out;
   out.stamps.emplace_back(path, stamp_file(path));
   WebConfigResult parsed = load_web_config_file(path);
-  if (!parsed.config) {
-    out.error = std::move(parsed.error);
+  if (!parsed) {
+    out.active = unexpected(std::move(parsed.error()));
     return out;
   }
   auto active = std::make_shared<ActiveWebConfig>();
-  active->config = std::move(*parsed.config);
+  active->config = std::move(*parsed);
   const TlsServerConfig& tls = active->config.tls;
   if (tls.enabled) {
     for (const std::string* file : {&tls.cert_file, &tls.key_file, &tls.client_ca_file}) {
       if (!file->empty()) out.stamps.emplace_back(*file, stamp_file(*file));
     }
     auto context = TlsContext::create(tls);
-    if (const auto* error = std::get_if<TlsSetupError>(&context)) {
+    if (!context) {
+      const TlsSetupError& error = context.error();
       const auto& marks = active->config.marks;
-      auto mark = marks.find(error->key);
+      auto mark = marks.find(error.key);
       if (mark == marks.end()) mark = marks.find("tls_server_config");
       const YamlMark where = mark == marks.end() ? YamlMark{} : mark->second;
-      out.error =
-          WebConfigError{path, where.line, where.column, error->key + ": " + error->message};
+      out.active = unexpected(
+          WebConfigError{path, where.line, where.column, error.key + ": " + error.message});
       return out;
     }
-    active->tls = std::get<std::shared_ptr<const TlsContext>>(std::move(context));
+    active->tls = std::move(*context);
   }
   out.active = std::move(active);
   return out;
 }
 
-std::variant<std::shared_ptr<LiveWebConfig>, WebConfigError> LiveWebConfig::open(
-    const std::string& path, const Clock& clock) {
+Result<std::shared_ptr<LiveWebConfig>, WebConfigError> LiveWebConfig::open(const std::string& path,
+                                                                           const Clock& clock) {
   Loaded loaded = load(path);
-  if (loaded.error) return *loaded.error;
+  if (!loaded.active) return unexpected(std::move(loaded.active.error()));
   std::shared_ptr<LiveWebConfig> live(new LiveWebConfig(path, clock));
-  live->active_ = loaded.active;
+  live->active_ = *loaded.active;
   live->seen_ = std::move(loaded.stamps);
-  live->tls_ = loaded.active->tls != nullptr;
+  live->tls_ = (*loaded.active)->tls != nullptr;
   live->last_check_ = clock.now();
-  log_loaded(path, *loaded.active, false);
+  log_loaded(path, **loaded.active, false);
   return live;
 }
 
 std::optional<WebConfigError> LiveWebConfig::check(const std::string& path) {
-  return load(path).error;
+  Loaded loaded = load(path);
+  if (!loaded.active) return std::move(loaded.active.error());
+  return std::nullopt;
 }
 
 std::shared_ptr<const ActiveWebConfig> LiveWebConfig::current() {
@@ -98,19 +101,19 @@ std::shared_ptr<const ActiveWebConfig> LiveWebConfig::current() {
 
   Loaded loaded = load(path_);
   seen_ = std::move(loaded.stamps);
-  if (loaded.error) {
+  if (!loaded.active) {
     swr::log::error("web configuration not reloaded; the last good one stays in use",
-                    {{"file", path_}, {"err", loaded.error->to_string()}});
+                    {{"file", path_}, {"err", loaded.active.error().to_string()}});
     return active_;
   }
-  if ((loaded.active->tls != nullptr) != tls_) {
+  if (((*loaded.active)->tls != nullptr) != tls_) {
     swr::log::error(
         "web configuration not reloaded: switching between HTTP and HTTPS needs a restart; the "
         "last good one stays in use",
         {{"file", path_}, {"serving", tls_ ? "https" : "http"}});
     return active_;
   }
-  active_ = std::move(loaded.active);
+  active_ = std::move(*loaded.active);
   log_loaded(path_, *active_, true);
   return active_;
 }

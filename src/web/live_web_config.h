@@ -11,10 +11,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "model/clock.h"
+#include "model/result.h"
 #include "web/tls_context.h"
 #include "web/web_config.h"
 
@@ -39,8 +39,8 @@ struct FileStamp {
 class LiveWebConfig {
  public:
   // Loads the file and builds its TLS context. The clock must outlive the object.
-  static std::variant<std::shared_ptr<LiveWebConfig>, WebConfigError> open(const std::string& path,
-                                                                           const Clock& clock);
+  static Result<std::shared_ptr<LiveWebConfig>, WebConfigError> open(const std::string& path,
+                                                                     const Clock& clock);
   // Loads once, for --check-config: the error, or nothing when the file is good.
   static std::optional<WebConfigError> check(const std::string& path);
 
@@ -55,8 +55,8 @@ class LiveWebConfig {
 
  private:
   struct Loaded {
-    std::shared_ptr<const ActiveWebConfig> active;  // null on error
-    std::optional<WebConfigError> error;
+    // The stamps are kept whether or not the file loaded, so this is more than a Result.
+    Result<std::shared_ptr<const ActiveWebConfig>, WebConfigError> active;
     std::vector<std::pair<std::string, FileStamp>> stamps;  // taken before reading each file
   };
 

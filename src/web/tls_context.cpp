@@ -38,15 +38,15 @@ struct Pem {
   std::string where;  // "/path/cert.pem" or "the inline cert"
 };
 
-std::variant<Pem, TlsSetupError> pem_of(const std::string& file, const std::string& inline_text,
-                                        std::string_view name) {
+Result<Pem, TlsSetupError> pem_of(const std::string& file, const std::string& inline_text,
+                                  std::string_view name) {
   Pem pem;
   if (!file.empty()) {
     pem.key = "tls_server_config." + std::string(name) + "_file";
     pem.where = file;
-    if (auto problem = read_text_file(file, kMaxPemBytes, pem.text)) {
+    if (const Result<void> read = read_text_file(file, kMaxPemBytes, pem.text); !read) {
       OPENSSL_cleanse(pem.text.data(), pem.text.size());
-      return TlsSetupError{pem.key, "cannot read " + file + ": " + *problem};
+      return unexpected(TlsSetupError{pem.key, "cannot read " + file + ": " + read.error()});
     }
   } else {
     pem.key = "tls_server_config." + std::string(name);
@@ -165,21 +165,21 @@ int TlsContext::verify_client(X509_STORE_CTX* store, void* arg) {
   return 1;
 }
 
-std::variant<std::shared_ptr<const TlsContext>, TlsSetupError> TlsContext::create(
+Result<std::shared_ptr<const TlsContext>, TlsSetupError> TlsContext::create(
     const TlsServerConfig& config) {
   ERR_clear_error();
   std::shared_ptr<TlsContext> self(new TlsContext());
   self->ctx_ = SSL_CTX_new(TLS_server_method());
   SSL_CTX* ctx = self->ctx_;
-  if (ctx == nullptr) return TlsSetupError{"tls_server_config", openssl_reason()};
+  if (ctx == nullptr) return unexpected(TlsSetupError{"tls_server_config", openssl_reason()});
 
   // The certificate, then any chain after it in the same PEM.
   auto cert = pem_of(config.cert_file, config.cert, "cert");
-  if (auto* error = std::get_if<TlsSetupError>(&cert)) return *error;
-  const Pem& cert_pem = std::get<Pem>(cert);
+  if (!cert) return unexpected(std::move(cert.error()));
+  const Pem& cert_pem = *cert;
   std::vector<X509*> chain = read_certificates(cert_pem.text);
   if (chain.empty()) {
-    return TlsSetupError{cert_pem.key, cert_pem.where + " holds no PEM certificate"};
+    return unexpected(TlsSetupError{cert_pem.key, cert_pem.where + " holds no PEM certificate"});
   }
   const bool used = SSL_CTX_use_certificate(ctx, chain.front()) == 1;
   X509_free(chain.front());
@@ -187,13 +187,13 @@ std::variant<std::shared_ptr<const TlsContext>, TlsSetupError> TlsContext::creat
     if (!used || SSL_CTX_add0_chain_cert(ctx, chain[i]) != 1) X509_free(chain[i]);
   }
   if (!used) {
-    return TlsSetupError{
-        cert_pem.key, "cannot use the certificate in " + cert_pem.where + ": " + openssl_reason()};
+    return unexpected(TlsSetupError{
+        cert_pem.key, "cannot use the certificate in " + cert_pem.where + ": " + openssl_reason()});
   }
 
   auto key = pem_of(config.key_file, config.key, "key");
-  if (auto* error = std::get_if<TlsSetupError>(&key)) return *error;
-  Pem& key_pem = std::get<Pem>(key);
+  if (!key) return unexpected(std::move(key.error()));
+  Pem& key_pem = *key;
   EVP_PKEY* pkey = nullptr;
   {
     BioPtr bio = memory_bio(key_pem.text);
@@ -202,21 +202,22 @@ std::variant<std::shared_ptr<const TlsContext>, TlsSetupError> TlsContext::creat
   OPENSSL_cleanse(key_pem.text.data(), key_pem.text.size());
   if (pkey == nullptr) {
     ERR_clear_error();
-    return TlsSetupError{key_pem.key, key_pem.where +
-                                          " holds no usable PEM private key (an encrypted key "
-                                          "is not supported)"};
+    return unexpected(TlsSetupError{
+        key_pem.key, key_pem.where + " holds no usable PEM private key (an encrypted key "
+                                     "is not supported)"});
   }
   const bool key_used = SSL_CTX_use_PrivateKey(ctx, pkey) == 1;
   EVP_PKEY_free(pkey);
   if (!key_used || SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
-    return TlsSetupError{key_pem.key, "the private key in " + key_pem.where +
-                                          " does not match the certificate in " + cert_pem.where};
+    return unexpected(TlsSetupError{key_pem.key, "the private key in " + key_pem.where +
+                                                     " does not match the certificate in " +
+                                                     cert_pem.where});
   }
 
   if (SSL_CTX_set_min_proto_version(ctx, version_of(config.min_version)) != 1 ||
       SSL_CTX_set_max_proto_version(ctx, version_of(config.max_version)) != 1) {
-    return TlsSetupError{"tls_server_config.min_version", openssl_reason()};
+    return unexpected(TlsSetupError{"tls_server_config.min_version", openssl_reason()});
   }
   if (config.min_version < TlsVersion::kTls12) {
     // OpenSSL 3 refuses TLS 1.0 and 1.1 above security level 0 (their signatures use SHA-1).
@@ -224,13 +225,14 @@ std::variant<std::shared_ptr<const TlsContext>, TlsSetupError> TlsContext::creat
   }
   if (!config.cipher_suites.empty() &&
       SSL_CTX_set_cipher_list(ctx, joined(config.cipher_suites).c_str()) != 1) {
-    return TlsSetupError{"tls_server_config.cipher_suites",
-                         "OpenSSL accepts none of the cipher suites: " + openssl_reason()};
+    return unexpected(
+        TlsSetupError{"tls_server_config.cipher_suites",
+                      "OpenSSL accepts none of the cipher suites: " + openssl_reason()});
   }
   if (!config.curve_preferences.empty() &&
       SSL_CTX_set1_groups_list(ctx, joined(config.curve_preferences).c_str()) != 1) {
-    return TlsSetupError{"tls_server_config.curve_preferences",
-                         "OpenSSL refuses the curves: " + openssl_reason()};
+    return unexpected(TlsSetupError{"tls_server_config.curve_preferences",
+                                    "OpenSSL refuses the curves: " + openssl_reason()});
   }
   std::uint64_t options = SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF;
   if (config.prefer_server_cipher_suites) options |= SSL_OP_CIPHER_SERVER_PREFERENCE;
@@ -245,10 +247,11 @@ std::variant<std::shared_ptr<const TlsContext>, TlsSetupError> TlsContext::creat
   const bool has_ca = !config.client_ca_file.empty() || !config.client_ca.empty();
   if (has_ca) {
     auto ca = pem_of(config.client_ca_file, config.client_ca, "client_ca");
-    if (auto* error = std::get_if<TlsSetupError>(&ca)) return *error;
-    const Pem& ca_pem = std::get<Pem>(ca);
+    if (!ca) return unexpected(std::move(ca.error()));
+    const Pem& ca_pem = *ca;
     std::vector<X509*> cas = read_certificates(ca_pem.text);
-    if (cas.empty()) return TlsSetupError{ca_pem.key, ca_pem.where + " holds no PEM certificate"};
+    if (cas.empty())
+      return unexpected(TlsSetupError{ca_pem.key, ca_pem.where + " holds no PEM certificate"});
     X509_STORE* store = SSL_CTX_get_cert_store(ctx);
     STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
     bool ok = store != nullptr && names != nullptr;
@@ -261,8 +264,8 @@ std::variant<std::shared_ptr<const TlsContext>, TlsSetupError> TlsContext::creat
     }
     if (!ok) {
       sk_X509_NAME_pop_free(names, X509_NAME_free);
-      return TlsSetupError{
-          ca_pem.key, "cannot use the certificates in " + ca_pem.where + ": " + openssl_reason()};
+      return unexpected(TlsSetupError{
+          ca_pem.key, "cannot use the certificates in " + ca_pem.where + ": " + openssl_reason()});
     }
     SSL_CTX_set_client_CA_list(ctx, names);  // named in the request, so clients pick the right one
   }
@@ -310,22 +313,24 @@ TlsSession::~TlsSession() {
   if (ssl_ != nullptr) SSL_free(ssl_);
 }
 
-std::optional<std::string> TlsSession::handshake(const Wait& wait) {
-  if (ssl_ == nullptr) return "cannot start TLS: " + openssl_reason();
+Result<void> TlsSession::handshake(const Wait& wait) {
+  if (ssl_ == nullptr) return unexpected("cannot start TLS: " + openssl_reason());
   for (;;) {
     ERR_clear_error();
     errno = 0;
     const int rc = SSL_do_handshake(ssl_);
-    if (rc == 1) return std::nullopt;
+    if (rc == 1) return {};
     const int error = SSL_get_error(ssl_, rc);
     if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
       if (!wait(error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT)) {
-        return "no handshake within the read timeout, or the server is stopping";
+        return unexpected(
+            std::string("no handshake within the read timeout, or the server is stopping"));
       }
       continue;
     }
     if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-      return errno != 0 ? std::string(std::strerror(errno)) : "the client closed the connection";
+      return unexpected(errno != 0 ? std::string(std::strerror(errno))
+                                   : std::string("the client closed the connection"));
     }
     plain_http_request_ = ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST;
     std::string reason = openssl_reason();
@@ -333,7 +338,7 @@ std::optional<std::string> TlsSession::handshake(const Wait& wait) {
     if (verify != X509_V_OK) {
       reason += " (client certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
     }
-    return reason;
+    return unexpected(std::move(reason));
   }
 }
 

@@ -10,9 +10,9 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include "model/result.h"
 #include "web/web_config.h"
 
 struct ssl_ctx_st;
@@ -30,7 +30,7 @@ struct TlsSetupError {
 class TlsContext {
  public:
   // Reads the certificate, key and client CAs (files or inline) and applies every setting.
-  static std::variant<std::shared_ptr<const TlsContext>, TlsSetupError> create(
+  static Result<std::shared_ptr<const TlsContext>, TlsSetupError> create(
       const TlsServerConfig& config);
 
   ~TlsContext();
@@ -60,8 +60,8 @@ class TlsSession {
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
 
-  // Nothing back once the handshake is done; otherwise why it failed.
-  std::optional<std::string> handshake(const Wait& wait);
+  // Done, or why the handshake failed.
+  Result<void> handshake(const Wait& wait);
   // Bytes read (> 0), 0 when the peer closed, -1 on error or when wait() gave up.
   ssize_t read(char* data, std::size_t size, const Wait& wait);
   // Bytes written (> 0, maybe fewer than size), -1 on error or when wait() gave up.

@@ -392,8 +392,8 @@ class Reader {
               fail(name.mark, "http_server_config.headers: " + header + " is set twice");
             }
             seen.push_back(header);
-            if (auto problem = check_header(header, content)) {
-              fail(name.mark, "http_server_config.headers: " + *problem);
+            if (const Result<void> allowed = check_header(header, content); !allowed) {
+              fail(name.mark, "http_server_config.headers: " + allowed.error());
             }
             if (!content.empty()) config.http.headers.emplace_back(header, content);
           }
@@ -492,20 +492,21 @@ std::string_view to_string(ClientAuth client_auth) {
   return "NoClientCert";
 }
 
-std::optional<std::string> check_header(std::string_view name, std::string_view value) {
+Result<void> check_header(std::string_view name, std::string_view value) {
   const auto& headers = allowed_headers();
   const auto found = std::find_if(headers.begin(), headers.end(),
                                   [&](const AllowedHeader& h) { return h.name == name; });
   if (found == headers.end()) {
     Keys names;
     for (const AllowedHeader& h : headers) names.push_back(h.name);
-    return "HTTP header " + quote(name) + " can not be configured" + did_you_mean(name, names) +
-           "; the headers allowed are " + list_names(headers);
+    return unexpected("HTTP header " + quote(name) + " can not be configured" +
+                      did_you_mean(name, names) + "; the headers allowed are " +
+                      list_names(headers));
   }
   if (std::any_of(value.begin(), value.end(), [](char c) {
         return static_cast<unsigned char>(c) < 0x20 ? c != '\t' : c == 0x7F;
       })) {
-    return "the value of " + std::string(name) + " holds a control character";
+    return unexpected("the value of " + std::string(name) + " holds a control character");
   }
   if (!found->values.empty() && !value.empty() &&
       std::find(found->values.begin(), found->values.end(), value) == found->values.end()) {
@@ -514,31 +515,30 @@ std::optional<std::string> check_header(std::string_view name, std::string_view 
       if (i > 0) expected += " or ";
       expected += quote(found->values[i]);
     }
-    return "invalid value for " + std::string(name) + ": expected " + expected + ", got " +
-           quote(value);
+    return unexpected("invalid value for " + std::string(name) + ": expected " + expected +
+                      ", got " + quote(value));
   }
-  return std::nullopt;
+  return {};
 }
 
 WebConfigResult parse_web_config(std::string_view text, const std::string& path) {
   YamlLimits limits;
   limits.max_bytes = kMaxWebConfigBytes;
   auto parsed = parse_yaml(text, limits);
-  if (const auto* error = std::get_if<YamlError>(&parsed)) {
-    return {std::nullopt,
-            WebConfigError{path, error->mark.line, error->mark.column, error->message}};
+  if (!parsed) {
+    const YamlError& error = parsed.error();
+    return unexpected(WebConfigError{path, error.mark.line, error.mark.column, error.message});
   }
   try {
-    return {Reader(std::get<YamlDocument>(parsed), path).read(), std::nullopt};
+    return Reader(*parsed, path).read();
   } catch (const Failure& failure) {
-    return {std::nullopt, failure.error};
+    return unexpected(failure.error);
   }
 }
 
-std::optional<std::string> read_text_file(const std::string& path, std::size_t max_bytes,
-                                          std::string& out) {
+Result<void> read_text_file(const std::string& path, std::size_t max_bytes, std::string& out) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::string(std::strerror(errno));
+  if (fd < 0) return unexpected(std::string(std::strerror(errno)));
   std::optional<std::string> problem;
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
@@ -563,14 +563,15 @@ std::optional<std::string> read_text_file(const std::string& path, std::size_t m
     }
   }
   ::close(fd);
-  return problem;
+  if (problem) return unexpected(std::move(*problem));
+  return {};
 }
 
 WebConfigResult load_web_config_file(const std::string& path) {
   std::string text;
-  if (auto problem = read_text_file(path, kMaxWebConfigBytes, text)) {
-    return {std::nullopt,
-            WebConfigError{path, 0, 0, "cannot read the web configuration: " + *problem}};
+  if (const Result<void> read = read_text_file(path, kMaxWebConfigBytes, text); !read) {
+    return unexpected(
+        WebConfigError{path, 0, 0, "cannot read the web configuration: " + read.error()});
   }
   return parse_web_config(text, path);
 }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/result.h"
 #include "web/yaml_tree.h"
 
 namespace swr::web {
@@ -71,10 +72,7 @@ struct WebConfigError {
   std::string to_string() const;  // FILE:LINE:COL: message
 };
 
-struct WebConfigResult {
-  std::optional<WebConfig> config;
-  std::optional<WebConfigError> error;
-};
+using WebConfigResult = Result<WebConfig, WebConfigError>;
 
 // Files larger than this are refused before parsing.
 inline constexpr std::size_t kMaxWebConfigBytes = 1 << 20;
@@ -84,16 +82,16 @@ inline constexpr std::size_t kMaxWebConfigBytes = 1 << 20;
 WebConfigResult parse_web_config(std::string_view text, const std::string& path);
 WebConfigResult load_web_config_file(const std::string& path);
 
-// Reads a regular file of at most max_bytes into `out`; nothing back when it worked, the reason
-// (strerror, "not a regular file", "larger than N bytes") otherwise.
-std::optional<std::string> read_text_file(const std::string& path, std::size_t max_bytes,
-                                          std::string& out);
+// Reads a regular file of at most max_bytes into `out` (into the caller's string, so that it can
+// wipe what was read of a key that failed); done, or the reason (strerror, "not a regular file",
+// "larger than N bytes").
+Result<void> read_text_file(const std::string& path, std::size_t max_bytes, std::string& out);
 
 // exporter-toolkit's rule for http_server_config.headers: only Strict-Transport-Security,
 // X-Content-Type-Options (nosniff), X-Frame-Options (deny or sameorigin), X-XSS-Protection and
-// Content-Security-Policy, spelt exactly so. Also refuses control characters in the value. Nothing
-// back when allowed; the reason otherwise.
-std::optional<std::string> check_header(std::string_view name, std::string_view value);
+// Content-Security-Policy, spelt exactly so. Also refuses control characters in the value. Allowed,
+// or the reason not.
+Result<void> check_header(std::string_view name, std::string_view value);
 
 std::string_view to_string(ClientAuth client_auth);
 

@@ -109,12 +109,12 @@ std::optional<bool> yaml_bool(const YamlNode& node) {
   return std::nullopt;
 }
 
-std::variant<YamlDocument, YamlError> parse_yaml(std::string_view text, const YamlLimits& limits) {
+Result<YamlDocument, YamlError> parse_yaml(std::string_view text, const YamlLimits& limits) {
   if (text.size() > limits.max_bytes) {
-    return YamlError{{}, "larger than " + std::to_string(limits.max_bytes) + " bytes"};
+    return unexpected(YamlError{{}, "larger than " + std::to_string(limits.max_bytes) + " bytes"});
   }
   ParserHandle parser;
-  if (!parser.ok()) return YamlError{{}, "out of memory while parsing YAML"};
+  if (!parser.ok()) return unexpected(YamlError{{}, "out of memory while parsing YAML"});
   yaml_parser_set_input_string(parser.get(), reinterpret_cast<const unsigned char*>(text.data()),
                                text.size());
 
@@ -163,7 +163,7 @@ std::variant<YamlDocument, YamlError> parse_yaml(std::string_view text, const Ya
       if (parser.get()->error == YAML_READER_ERROR) {
         error.mark = mark_at_offset(text, parser.get()->problem_offset);
       }
-      return error;
+      return unexpected(std::move(error));
     }
     const YamlMark mark = to_mark(event->start_mark);
     std::optional<YamlError> error;
@@ -173,13 +173,14 @@ std::variant<YamlDocument, YamlError> parse_yaml(std::string_view text, const Ya
         return document;
       case YAML_DOCUMENT_START_EVENT:
         if (++documents > 1) {
-          return YamlError{mark, "more than one YAML document; the file must hold exactly one"};
+          return unexpected(
+              YamlError{mark, "more than one YAML document; the file must hold exactly one"});
         }
         break;
       case YAML_SCALAR_EVENT: {
         const auto& scalar = event->data.scalar;
         error = check_tag(scalar.tag, kStrTag, mark);
-        if (error) return *error;
+        if (error) return unexpected(std::move(*error));
         YamlNode node;
         node.kind = YamlNode::Kind::kScalar;
         node.value.assign(reinterpret_cast<const char*>(scalar.value), scalar.length);
@@ -191,7 +192,7 @@ std::variant<YamlDocument, YamlError> parse_yaml(std::string_view text, const Ya
       case YAML_SEQUENCE_START_EVENT: {
         const auto& sequence = event->data.sequence_start;
         error = check_tag(sequence.tag, kSeqTag, mark);
-        if (error) return *error;
+        if (error) return unexpected(std::move(*error));
         YamlNode node;
         node.kind = YamlNode::Kind::kSequence;
         node.mark = mark;
@@ -201,7 +202,7 @@ std::variant<YamlDocument, YamlError> parse_yaml(std::string_view text, const Ya
       case YAML_MAPPING_START_EVENT: {
         const auto& mapping = event->data.mapping_start;
         error = check_tag(mapping.tag, kMapTag, mark);
-        if (error) return *error;
+        if (error) return unexpected(std::move(*error));
         YamlNode node;
         node.kind = YamlNode::Kind::kMapping;
         node.mark = mark;
@@ -216,13 +217,14 @@ std::variant<YamlDocument, YamlError> parse_yaml(std::string_view text, const Ya
         const std::string_view name = as_view(event->data.alias.anchor);
         const auto found = anchors.find(name);
         if (found == anchors.end()) {
-          return YamlError{mark, "the alias *" + std::string(name) + " names no anchor before it"};
+          return unexpected(
+              YamlError{mark, "the alias *" + std::string(name) + " names no anchor before it"});
         }
         const YamlNode& target = document.nodes[found->second];
         if (target.kind != YamlNode::Kind::kScalar) {
-          return YamlError{mark, "the alias *" + std::string(name) +
-                                     " refers to a mapping or sequence; only aliases of plain "
-                                     "values are supported"};
+          return unexpected(YamlError{mark, "the alias *" + std::string(name) +
+                                                " refers to a mapping or sequence; only aliases "
+                                                "of plain values are supported"});
         }
         YamlNode copy = target;
         copy.mark = mark;
@@ -232,7 +234,7 @@ std::variant<YamlDocument, YamlError> parse_yaml(std::string_view text, const Ya
       default:
         break;
     }
-    if (error) return *error;
+    if (error) return unexpected(std::move(*error));
   }
 }
 

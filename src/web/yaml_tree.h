@@ -7,8 +7,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "model/result.h"
 
 namespace swr::web {
 
@@ -49,7 +50,7 @@ struct YamlLimits {
 
 // Parses one YAML document. More than one document, aliases of mappings or sequences, tags other
 // than !!str, !!map and !!seq, and inputs over the limits are errors.
-std::variant<YamlDocument, YamlError> parse_yaml(std::string_view text, const YamlLimits& limits);
+Result<YamlDocument, YamlError> parse_yaml(std::string_view text, const YamlLimits& limits);
 
 // YAML 1.1 booleans as Go's yaml.v2 reads them: true/false, yes/no, on/off, y/n in three cases.
 // Only for plain scalars; nothing when the scalar is not one of them.

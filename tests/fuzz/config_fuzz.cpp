@@ -20,9 +20,9 @@ std::optional<std::string> credentials(const std::string& name) {
 std::optional<std::string> nothing(const std::string&) { return std::nullopt; }
 
 void check(const swr::config::LoadResult& result, std::string_view text) {
-  FUZZ_CHECK(result.config.has_value() != result.error.has_value());
-  if (result.error) {
-    const swr::config::ConfigError& error = *result.error;
+  // A config or an error, never both: the Result's shape.
+  if (!result.config) {
+    const swr::config::ConfigError& error = result.config.error();
     FUZZ_CHECK(error.file == kPath);
     FUZZ_CHECK(!error.message.empty());
     FUZZ_CHECK(error.line >= 0 && error.column >= 0);

@@ -6,10 +6,13 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto parsed = swr::huaweicloud::parse_sync_jobs(swr::fuzz::as_text(data, size));
-  // Jobs or an error, never both; the error goes into logs, so it must be UTF-8 too.
-  FUZZ_CHECK(parsed.error.empty() || parsed.jobs.empty());
-  FUZZ_CHECK(swr::is_valid_utf8(parsed.error));
-  for (const swr::SyncJob& job : parsed.jobs) {
+  // Jobs or an error, never both (the Result's shape); the error goes into logs, so it must be
+  // UTF-8 too.
+  if (!parsed) {
+    FUZZ_CHECK(swr::is_valid_utf8(parsed.error()));
+    return 0;
+  }
+  for (const swr::SyncJob& job : *parsed) {
     // These become label values in the exposition, which must be UTF-8.
     FUZZ_CHECK(swr::is_valid_utf8(job.organization));
     FUZZ_CHECK(swr::is_valid_utf8(job.repository));

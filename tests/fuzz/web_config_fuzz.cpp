@@ -25,9 +25,9 @@ std::size_t max_lines(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text = swr::fuzz::as_text(data, size);
   const swr::web::WebConfigResult result = swr::web::parse_web_config(text, kPath);
-  FUZZ_CHECK(result.config.has_value() != result.error.has_value());
-  if (result.error) {
-    const swr::web::WebConfigError& error = *result.error;
+  // A config or an error, never both: the Result's shape.
+  if (!result) {
+    const swr::web::WebConfigError& error = result.error();
     FUZZ_CHECK(error.file == kPath);
     FUZZ_CHECK(!error.message.empty());
     FUZZ_CHECK(error.line >= 0 && error.column >= 0);
@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(error.to_string().starts_with(kPath + ":"));
     return 0;
   }
-  const swr::web::WebConfig& config = *result.config;
+  const swr::web::WebConfig& config = *result;
   const swr::web::TlsServerConfig& tls = config.tls;
   if (tls.enabled) {
     FUZZ_CHECK(!tls.cert_file.empty() || !tls.cert.empty());
@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (const auto& [name, value] : config.http.headers) {
     FUZZ_CHECK(!value.empty());
-    FUZZ_CHECK(!swr::web::check_header(name, value).has_value());
+    FUZZ_CHECK(swr::web::check_header(name, value).has_value());
   }
   for (const auto& [user, hash] : config.basic_auth_users) {
     FUZZ_CHECK(swr::web::is_bcrypt_hash(hash));

@@ -49,37 +49,38 @@ class Cloud final : public SyncJobApi, public DiscoveryApi {
                             std::stop_token) override {
     clock_.advance(1s);
     ++pages;
-    if (failing.count(ref)) return {std::nullopt, {"sync_job " + ref.repository + ": HTTP 500"}};
+    if (failing.count(ref))
+      return unexpected(ApiFailure{"sync_job " + ref.repository + ": HTTP 500"});
     JobPage page;
     const auto& all = repos[ref];
     for (auto i = offset; i < offset + limit && i < static_cast<std::int64_t>(all.size()); ++i) {
       page.jobs.push_back(all[static_cast<std::size_t>(i)]);
     }
     page.total = static_cast<std::int64_t>(all.size());
-    return {std::move(page), {}};
+    return page;
   }
   void start_cycle(std::size_t) override {}
 
   NamesResult list_organizations(std::stop_token) override {
     std::set<std::string> names;
     for (const auto& [ref, jobs] : repos) names.insert(ref.organization);
-    return {std::vector<std::string>(names.begin(), names.end()), {}};
+    return std::vector<std::string>(names.begin(), names.end());
   }
   ListingResult list_repositories(const std::string& organization, std::stop_token) override {
     clock_.advance(1s);
     ++listings;
-    if (listing_fails) return {std::nullopt, {"repos " + organization + ": HTTP 500"}, 1};
+    if (listing_fails) return {unexpected(ApiFailure{"repos " + organization + ": HTTP 500"}), 1};
     std::vector<RepositoryListing> entries;
     for (const auto& [ref, jobs] : repos) {
       if (ref.organization != organization) continue;
       entries.push_back({ref.repository, "2026-01-01T00:00:00Z|1|" + ref.repository, "",
                          std::int64_t{1'767'225'600'000'000}});
     }
-    return {std::move(entries), {}, 1};
+    return {std::move(entries), 1};
   }
   SyncRulesResult list_sync_rules(const RepositoryRef&, std::stop_token) override {
     ++rule_reads;
-    return {std::vector<SyncRule>{{"cn-east-3", "mirror", true, false}}, {}};
+    return std::vector<SyncRule>{{"cn-east-3", "mirror", true, false}};
   }
 
  private:
@@ -154,7 +155,7 @@ std::uint64_t observed_jobs(const collect::Snapshot& snapshot) {
   return n;
 }
 
-Reloader::Source fixed(const std::variant<config::Config, std::string>* next) {
+Reloader::Source fixed(const Result<config::Config>* next) {
   return [next] { return *next; };
 }
 
@@ -167,7 +168,7 @@ TEST_CASE("the poll loop: one cycle per scrape interval, discovery at its own ca
   cloud.add("team-a", "app1");
   cloud.add("team-a", "app2");
   Exporter exporter(clock, cloud, base_config());
-  std::variant<config::Config, std::string> next = base_config();
+  Result<config::Config> next = base_config();
   Reloader reloader(fixed(&next), exporter.live, "config.toml");
   CHECK_FALSE(exporter.loop->ready());
 
@@ -222,7 +223,7 @@ TEST_CASE("reload: a good configuration applies from the next cycle; the ledger 
   Exporter exporter(clock, cloud, base_config());
   config::Config faster = base_config();
   faster.scrape.interval = 30s;
-  std::variant<config::Config, std::string> next = faster;
+  Result<config::Config> next = faster;
   Reloader reloader(fixed(&next), exporter.live, "config.toml");
 
   const collect::Poller* first_poller = exporter.loop->pipeline().poller.get();
@@ -255,7 +256,7 @@ TEST_CASE("reload: new histogram buckets start a new ledger; a bad configuration
   Cloud cloud(clock);
   cloud.add("team-a", "app1");
   Exporter exporter(clock, cloud, base_config());
-  std::variant<config::Config, std::string> next = std::string("config.toml:3:1: no good");
+  Result<config::Config> next = unexpected(std::string("config.toml:3:1: no good"));
   Reloader reloader(fixed(&next), exporter.live, "config.toml");
   const collect::Poller* first_poller = exporter.loop->pipeline().poller.get();
 

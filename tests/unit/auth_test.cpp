@@ -77,13 +77,13 @@ TEST_CASE("IAM tokens are cached and renewed at 75% of their life") {
   RateLimiter limiter(1000, clock);
   SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(1);
-  for (int i = 0; i < 5; ++i) REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  for (int i = 0; i < 5; ++i) REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(transport.count("/v3/auth/tokens") == 1);
   clock.advance(17h);  // < 18h = 75% of 24h
-  REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(transport.count("/v3/auth/tokens") == 1);
   clock.advance(1h + 1s);
-  REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(transport.count("/v3/auth/tokens") == 2);
   CHECK(transport.sent.back().header("X-Auth-Token") == "tok2");
 }
@@ -105,19 +105,19 @@ TEST_CASE("a refused token is renewed once and the request retried; refused agai
   RateLimiter limiter(1000, clock);
   SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(1);
-  CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(transport.count("/v3/auth/tokens") == 2);
   CHECK(transport.count("sync_job") == 2);
 
   refuse_all = true;
   clock.advance(1min);
   const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
-  CHECK_FALSE(r.page);
-  CHECK(r.failure.authentication);
+  CHECK_FALSE(r.has_value());
+  CHECK(r.error().authentication);
   CHECK(transport.count("/v3/auth/tokens") == 3);  // one renewal, not a loop
   CHECK(transport.count("sync_job") == 4);
   // Within ten seconds another refusal does not ask IAM again.
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(transport.count("/v3/auth/tokens") == 3);
 }
 
@@ -139,15 +139,15 @@ TEST_CASE("a refused password is not tried again for five minutes") {
   client.start_cycle(1);
   for (int i = 0; i < 10; ++i) {
     const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
-    CHECK_FALSE(r.page);
-    CHECK(r.failure.authentication);
-    CHECK(r.failure.message.find("secret-pw") == std::string::npos);
+    CHECK_FALSE(r.has_value());
+    CHECK(r.error().authentication);
+    CHECK(r.error().message.find("secret-pw") == std::string::npos);
     clock.advance(20s);
   }
   CHECK(transport.count("/v3/auth/tokens") == 1);
   CHECK(transport.count("sync_job") == 0);
   clock.advance(2min);  // past five minutes after the refusal
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(transport.count("/v3/auth/tokens") == 2);
 }
 
@@ -169,13 +169,13 @@ TEST_CASE("an unreachable IAM is not a refused password: no token, tried again i
   SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(1);
   const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
-  CHECK_FALSE(r.page);
-  CHECK_FALSE(r.failure.authentication);
-  CHECK(r.failure.message.find("Couldn't connect to server at https://iam") != std::string::npos);
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(r.has_value());
+  CHECK_FALSE(r.error().authentication);
+  CHECK(r.error().message.find("Couldn't connect to server at https://iam") != std::string::npos);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(transport.count("/v3/auth/tokens") == 1);
   clock.advance(31s);
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(transport.count("/v3/auth/tokens") == 2);
   CHECK(transport.count("sync_job") == 0);
 }
@@ -199,14 +199,14 @@ TEST_CASE("a refused AK/SK signature pauses every request for five minutes") {
   client.start_cycle(100);
   for (int i = 0; i < 20; ++i) {
     const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
-    CHECK_FALSE(r.page);
-    CHECK(r.failure.authentication);
+    CHECK_FALSE(r.has_value());
+    CHECK(r.error().authentication);
     clock.advance(14s);
   }
   CHECK(transport.sent.size() == 1);  // 20 tries over 4m40s: one request
   accept = true;
   clock.advance(30s);
-  CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(transport.sent.size() == 2);
   const HttpRequest& signed_request = transport.sent.back();
   CHECK(signed_request.header("X-Project-Id") == "project-1");
@@ -236,15 +236,15 @@ TEST_CASE("throttling: Retry-After is honoured, 5xx backs off, the retry budget 
   // A 200 body that is an error object is not a job list: reported, not retried.
   const PageResult first = client.list_sync_jobs(kRepo, 0, 100, {});
   CHECK(clock.slept() == 3s);
-  CHECK_FALSE(first.page);
-  CHECK(first.failure.message.find("expected a JSON array") != std::string::npos);
+  CHECK_FALSE(first.has_value());
+  CHECK(first.error().message.find("expected a JSON array") != std::string::npos);
 
   transport.script.clear();
   transport.sent.clear();
   transport.fallback = [](const HttpRequest&) -> HttpResponse { return {503, "", {}, "busy"}; };
   clock.reset_slept();
   const PageResult r = client.list_sync_jobs(kRepo, 0, 100, {});
-  CHECK_FALSE(r.page);
+  CHECK_FALSE(r.has_value());
   CHECK(transport.sent.size() == 4);  // max_attempts
   CHECK(clock.slept() >= 250ms + 500ms + 1000ms);
   CHECK(clock.slept() <= 500ms + 1000ms + 2000ms);
@@ -272,9 +272,9 @@ TEST_CASE("token file: read when it changes, never logged") {
   RateLimiter limiter(1000, clock);
   SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(1);
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   { std::ofstream(file) << "second-token"; }
-  CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(transport.sent.back().header("X-Auth-Token") == "second-token");
   std::filesystem::remove_all(dir);
 }
@@ -304,7 +304,7 @@ TEST_CASE("the rate limiter spaces requests, halves on throttling and climbs bac
     auto auth = make_aksk_authorizer({"AK", "SK", ""}, "", clock);
     SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
     client.start_cycle(1);
-    CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+    CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
     CHECK(limiter.current_rate() == doctest::Approx(2.2));  // halved, then one success
   }
 }

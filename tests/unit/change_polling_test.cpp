@@ -47,14 +47,14 @@ class World final : public SyncJobApi {
                             std::stop_token) override {
     if (on_page) on_page();
     ++pages[r];
-    if (failing.count(r)) return {std::nullopt, {"HTTP 500", false}};
+    if (failing.count(r)) return unexpected(ApiFailure{"HTTP 500", false});
     const auto& all = repos[r].jobs;
     JobPage page;
     for (auto i = offset; i < offset + limit && i < static_cast<std::int64_t>(all.size()); ++i) {
       page.jobs.push_back(all[static_cast<std::size_t>(i)]);
     }
     page.total = static_cast<std::int64_t>(all.size());
-    return {std::move(page), {}};
+    return page;
   }
   void start_cycle(std::size_t) override {}
 
@@ -69,11 +69,10 @@ class World final : public SyncJobApi {
   ChangeHints hints() const {
     Listings listings;
     for (const auto& [ref, repo] : repos) {
-      OrganizationListing& org = listings[ref.organization];
-      org.ok = true;
-      org.by_name[ref.repository] = {ref.repository,
-                                     "2026-01-01T00:00:00Z|" + std::to_string(repo.pushes), "",
-                                     std::int64_t{1'767'225'600'000'000} + repo.pushes * 1'000'000};
+      OrganizationListing& org = listings[ref.organization];  // a listing that worked
+      (*org)[ref.repository] = {ref.repository,
+                                "2026-01-01T00:00:00Z|" + std::to_string(repo.pushes), "",
+                                std::int64_t{1'767'225'600'000'000} + repo.pushes * 1'000'000};
     }
     return ChangeHints(std::move(listings));
   }
@@ -191,7 +190,7 @@ TEST_CASE("a listing that fails, lies or is malformed falls back to reading") {
   CycleInput input;
   SUBCASE("the organization's listing failed: its repositories are read, the others skipped") {
     Listings listings = world.hints().listings();
-    listings[all[0].organization] = {false, {}, "repos team-0: HTTP 500"};
+    listings[all[0].organization] = unexpected(std::string("repos team-0: HTTP 500"));
     const ChangeHints hints(std::move(listings));
     input.hints = &hints;
     const CycleReport r = poller.run_cycle(input, {});
@@ -200,7 +199,7 @@ TEST_CASE("a listing that fails, lies or is malformed falls back to reading") {
   }
   SUBCASE("an entry with a malformed field is read every cycle") {
     Listings listings = world.hints().listings();
-    auto& entry = listings[all[1].organization].by_name[all[1].repository];
+    auto& entry = listings[all[1].organization].value()[all[1].repository];
     entry.fingerprint.clear();
     entry.problem = "`updated_at` \"yesterday\" is not a timestamp";
     const ChangeHints hints(std::move(listings));
@@ -210,7 +209,7 @@ TEST_CASE("a listing that fails, lies or is malformed falls back to reading") {
   }
   SUBCASE("a repository the listing no longer has is read (deleted, or the listing lies)") {
     Listings listings = world.hints().listings();
-    listings[all[2].organization].by_name.erase(all[2].repository);
+    listings[all[2].organization]->erase(all[2].repository);
     const ChangeHints hints(std::move(listings));
     input.hints = &hints;
     CHECK(reads(poller.run_cycle(input, {}), ReadReason::kChanged) == 1);

@@ -51,7 +51,7 @@ class FakeApi final : public SyncJobApi {
     std::lock_guard lock(mutex);
     if (before_page) before_page(calls);
     ++calls;
-    if (failing.count(r)) return {std::nullopt, {"HTTP 500", false}};
+    if (failing.count(r)) return unexpected(ApiFailure{"HTTP 500", false});
     const auto& all = repos[r];
     if (ignore_offset) offset = 0;
     JobPage page;
@@ -61,7 +61,7 @@ class FakeApi final : public SyncJobApi {
     }
     page.total = total_too_small ? offset + static_cast<std::int64_t>(page.jobs.size())
                                  : total_override.value_or(static_cast<std::int64_t>(all.size()));
-    return {std::move(page), {}};
+    return page;
   }
   void start_cycle(std::size_t) override {}
 };

@@ -62,9 +62,8 @@ LoadResult load(std::string_view text, const EnvLookup& env = fake_env()) {
 // The config a text yields; fails the test with the error when there is none.
 Config load_ok(std::string_view text, const EnvLookup& env = fake_env()) {
   LoadResult result = load(text, env);
-  INFO((result.error ? result.error->to_string() : std::string("no error")));
+  INFO((result.config ? std::string("no error") : result.config.error().to_string()));
   REQUIRE(result.config.has_value());
-  REQUIRE_FALSE(result.error.has_value());
   return *result.config;
 }
 
@@ -72,8 +71,7 @@ Config load_ok(std::string_view text, const EnvLookup& env = fake_env()) {
 std::string load_error(std::string_view text, const EnvLookup& env = fake_env()) {
   LoadResult result = load(text, env);
   REQUIRE_FALSE(result.config.has_value());
-  REQUIRE(result.error.has_value());
-  return result.error->to_string();
+  return result.config.error().to_string();
 }
 
 constexpr std::string_view kCloud = "[huaweicloud]\nregion = \"cn-north-4\"\n";
@@ -131,7 +129,7 @@ TEST_CASE("a minimal config gets every default") {
 TEST_CASE("a file with every key set round-trips") {
   const std::string path = std::string(SWR_TEST_DATA_DIR) + "/config/full.toml";
   const LoadResult result = load_config_file(path, fake_env());
-  INFO((result.error ? result.error->to_string() : std::string("no error")));
+  INFO((result.config ? std::string("no error") : result.config.error().to_string()));
   REQUIRE(result.config.has_value());
   CHECK(result.warnings.empty());
   const Config& config = *result.config;
@@ -164,19 +162,18 @@ TEST_CASE("an unreadable config file is an error without a position") {
   const TempDir dir;
   const std::string missing = dir.path("missing.toml");
   const LoadResult result = load_config_file(missing, fake_env());
-  REQUIRE(result.error.has_value());
-  CHECK_FALSE(result.config.has_value());
-  CHECK(result.error->to_string() ==
+  REQUIRE_FALSE(result.config.has_value());
+  CHECK(result.config.error().to_string() ==
         missing + ": cannot read the config file: No such file or directory");
 }
 
 TEST_CASE("a TOML syntax error keeps toml++'s position and description") {
   const LoadResult result = load("[huaweicloud]\nregion = \"cn-north-4\nx = 1\n");
-  REQUIRE(result.error.has_value());
-  CHECK(result.error->file == "test.toml");
-  CHECK(result.error->line == 2);
-  CHECK(result.error->column > 0);
-  CHECK_FALSE(result.error->message.empty());
+  REQUIRE_FALSE(result.config.has_value());
+  CHECK(result.config.error().file == "test.toml");
+  CHECK(result.config.error().line == 2);
+  CHECK(result.config.error().column > 0);
+  CHECK_FALSE(result.config.error().message.empty());
 }
 
 TEST_CASE("ConfigError::to_string") {
@@ -317,10 +314,10 @@ TEST_CASE("explicit endpoints") {
       const auto& fragment = entry.second;
       CAPTURE(url);
       const LoadResult result = endpoint(url);
-      REQUIRE(result.error.has_value());
-      CHECK(result.error->line == 3);
-      CHECK(result.error->column == 16);
-      CHECK(result.error->message.find(fragment) != std::string::npos);
+      REQUIRE_FALSE(result.config.has_value());
+      CHECK(result.config.error().line == 3);
+      CHECK(result.config.error().column == 16);
+      CHECK(result.config.error().message.find(fragment) != std::string::npos);
     }
   }
 }
@@ -533,8 +530,8 @@ TEST_CASE("secret values never appear in errors or warnings") {
     const auto& env = entry.second;
     CAPTURE(text);
     const LoadResult result = load(text, env);
-    REQUIRE(result.error.has_value());
-    CHECK(result.error->to_string().find(secret) == std::string::npos);
+    REQUIRE_FALSE(result.config.has_value());
+    CHECK(result.config.error().to_string().find(secret) == std::string::npos);
     for (const std::string& warning : result.warnings) {
       CHECK(warning.find(secret) == std::string::npos);
     }
@@ -567,9 +564,9 @@ TEST_CASE("scrape limits") {
     if (c.error.empty()) {
       CHECK(result.config.has_value());
     } else {
-      REQUIRE(result.error.has_value());
-      CHECK(result.error->line == 7);
-      CHECK(result.error->message.starts_with(c.error));
+      REQUIRE_FALSE(result.config.has_value());
+      CHECK(result.config.error().line == 7);
+      CHECK(result.config.error().message.starts_with(c.error));
     }
   }
 }
@@ -770,13 +767,14 @@ TEST_CASE("scrape.max_requests_per_second and scrape.full_resync_interval") {
   CHECK(set.config->scrape.max_requests_per_second == 2.5);
   CHECK(set.config->scrape.full_resync_interval == std::chrono::minutes(30));
   auto zero = swr::config::load_config_text(head + "max_requests_per_second = 0\n", "t.toml", env);
-  REQUIRE(zero.error);
-  CHECK(zero.error->to_string() ==
+  REQUIRE_FALSE(zero.config);
+  CHECK(zero.config.error().to_string() ==
         "t.toml:10:27: scrape.max_requests_per_second = 0 is out of range: use 0.01 to 10000");
   auto text =
       swr::config::load_config_text(head + "max_requests_per_second = \"fast\"\n", "t.toml", env);
-  REQUIRE(text.error);
-  CHECK(text.error->message == "scrape.max_requests_per_second must be a number, not a string");
+  REQUIRE_FALSE(text.config);
+  CHECK(text.config.error().message ==
+        "scrape.max_requests_per_second must be a number, not a string");
 }
 
 TEST_CASE("scrape.recheck_interval: default 15m, 0s for every cycle, never under the interval") {
@@ -799,17 +797,17 @@ TEST_CASE("scrape.recheck_interval: default 15m, 0s for every cycle, never under
   CHECK(equal.config);
   auto shorter = swr::config::load_config_text(
       head + "interval = \"2m\"\nrecheck_interval = \"1m\"\n", "t.toml", env);
-  REQUIRE(shorter.error);
-  CHECK(shorter.error->to_string() ==
+  REQUIRE_FALSE(shorter.config);
+  CHECK(shorter.config.error().to_string() ==
         "t.toml:11:20: scrape.recheck_interval \"1m\" is shorter than scrape.interval: use at "
         "least the interval, or \"0s\" to read every repository every cycle");
   auto bad = swr::config::load_config_text(head + "recheck_interval = \"soon\"\n", "t.toml", env);
-  REQUIRE(bad.error);
-  CHECK(bad.error->to_string().starts_with(
+  REQUIRE_FALSE(bad.config);
+  CHECK(bad.config.error().to_string().starts_with(
       "t.toml:10:20: scrape.recheck_interval \"soon\" is not a duration"));
   auto number = swr::config::load_config_text(head + "recheck_interval = 900\n", "t.toml", env);
-  REQUIRE(number.error);
-  CHECK(number.error->message ==
+  REQUIRE_FALSE(number.config);
+  CHECK(number.config.error().message ==
         "scrape.recheck_interval must be a duration string like \"30s\", not an integer");
 }
 
@@ -835,7 +833,7 @@ std::string metrics_error(const std::string& metrics_toml) {
           metrics_toml,
       "t.toml", [](const std::string&) -> std::optional<std::string> { return {}; });
   REQUIRE_FALSE(result.config.has_value());
-  return result.error.value().to_string();
+  return result.config.error().to_string();
 }
 
 }  // namespace
@@ -1020,7 +1018,7 @@ TEST_CASE("config/example.toml loads, with its secret files in place") {
   dir.write("secret_key", "example-secret-key\n");
   const std::string path = dir.write("example.toml", text);
   const LoadResult result = load_config_file(path, fake_env());
-  INFO((result.error ? result.error->to_string() : std::string("no error")));
+  INFO((result.config ? std::string("no error") : result.config.error().to_string()));
   REQUIRE(result.config.has_value());
   CHECK(result.warnings.empty());
   // Its values are the defaults wherever it states one.

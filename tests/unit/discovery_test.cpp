@@ -28,35 +28,36 @@ class FakeDiscovery final : public DiscoveryApi {
 
   NamesResult list_organizations(std::stop_token) override {
     ++calls;
-    if (fail_organizations) return {std::nullopt, {"namespaces: HTTP 500"}};
+    if (fail_organizations) return unexpected(ApiFailure{"namespaces: HTTP 500"});
     std::vector<std::string> names;
     for (const auto& [name, repos] : organizations) names.push_back(name);
-    return {names, {}};
+    return names;
   }
   ListingResult list_repositories(const std::string& organization, std::stop_token) override {
     ++calls;
     ++listed[organization];
     if (failing_listings.count(organization)) {
-      return {std::nullopt, {"repos " + organization + " offset 0: HTTP 500"}, 1};
+      return {unexpected(ApiFailure{"repos " + organization + " offset 0: HTTP 500"}), 1};
     }
     std::vector<RepositoryListing> entries;
     for (const std::string& name : organizations[organization]) {
       entries.push_back({name, "2026-01-01T00:00:00Z||", "", std::int64_t{1'767'225'600'000'000}});
     }
-    return {entries, {}, 1};
+    return {entries, 1};
   }
   SyncRulesResult list_sync_rules(const RepositoryRef& r, std::stop_token) override {
     ++calls;
     if (without_rules.count(r.organization + "/" + r.repository)) {
-      return {std::vector<SyncRule>{}, {}};
+      return std::vector<SyncRule>{};
     }
-    return {std::vector<SyncRule>{{"cn-east-3", r.organization, true, false}}, {}};
+    return std::vector<SyncRule>{{"cn-east-3", r.organization, true, false}};
   }
 };
 
-std::set<std::string> names(const std::vector<RepositoryRef>& refs) {
+std::set<std::string> names(const Result<std::vector<RepositoryRef>>& refs) {
+  REQUIRE_MESSAGE(refs.has_value(), (refs ? "" : refs.error()));
   std::set<std::string> out;
-  for (const auto& r : refs) out.insert(r.organization + "/" + r.repository);
+  for (const auto& r : *refs) out.insert(r.organization + "/" + r.repository);
   return out;
 }
 
@@ -68,7 +69,7 @@ TEST_CASE("discovery: organizations, repositories, filters, sync rules") {
                        {"platform", {"base/alpine", "web"}}};
   SUBCASE("no targets: every repository of every organization") {
     const DiscoveryResult r = discover(api, {}, {});
-    REQUIRE(r.ok);
+    REQUIRE(r.repositories.has_value());
     CHECK(r.needs_api);
     CHECK(names(r.repositories) == std::set<std::string>{"platform/base/alpine", "platform/web",
                                                          "team-a/app1", "team-a/app1-test",
@@ -90,7 +91,7 @@ TEST_CASE("discovery: organizations, repositories, filters, sync rules") {
     const DiscoveryResult r = discover(api, options, {});
     CHECK(names(r.repositories) == std::set<std::string>{"team-a/app1", "team-a/tools/builder"});
     options.include.emplace("team-a");  // anchored: matches nothing
-    CHECK(discover(api, options, {}).repositories.empty());
+    CHECK(names(discover(api, options, {}).repositories).empty());
   }
   SUBCASE("only repositories with an auto-sync rule") {
     api.without_rules = {"team-a/app1-test", "platform/web"};
@@ -105,15 +106,15 @@ TEST_CASE("discovery: organizations, repositories, filters, sync rules") {
     options.targets = {{"team-a", {"app1"}}};
     CHECK(is_static(options));
     const DiscoveryResult r = discover(api, options, {});
-    CHECK(r.ok);
+    CHECK(r.repositories.has_value());
     CHECK_FALSE(r.needs_api);
     CHECK(api.calls == 0);
   }
   SUBCASE("a failing listing fails discovery, naming the call") {
     api.fail_organizations = true;
     const DiscoveryResult r = discover(api, {}, {});
-    CHECK_FALSE(r.ok);
-    CHECK(r.error == "namespaces: HTTP 500");
+    REQUIRE_FALSE(r.repositories.has_value());
+    CHECK(r.repositories.error() == "namespaces: HTTP 500");
   }
 }
 
@@ -157,23 +158,25 @@ TEST_CASE("the discovery parsers keep exact organization matches only") {
           {"name":"app2","namespace":"team-a","total_range":3},
           {"name":"x/y","namespace":"team","total_range":3}])",
       "team");
-  REQUIRE(repos.error.empty());
-  REQUIRE(repos.entries.size() == 2);
-  CHECK(repos.entries[0].name == "app1");
-  CHECK(repos.entries[1].name == "x/y");
-  CHECK(repos.items == 3);
-  CHECK(repos.total == 3);
-  CHECK(huaweicloud::parse_repositories(R"([{"name":1}])", "team").error ==
-        "element 0 has no string `name` and `namespace`");
+  REQUIRE(repos.has_value());
+  REQUIRE(repos->entries.size() == 2);
+  CHECK(repos->entries[0].name == "app1");
+  CHECK(repos->entries[1].name == "x/y");
+  CHECK(repos->items == 3);
+  CHECK(repos->total == 3);
+  const auto no_name = huaweicloud::parse_repositories(R"([{"name":1}])", "team");
+  REQUIRE_FALSE(no_name.has_value());
+  CHECK(no_name.error() == "element 0 has no string `name` and `namespace`");
   const auto namespaces =
       huaweicloud::parse_namespaces(R"({"namespaces":[{"id":1,"name":"team-a","auth":7}]})");
-  CHECK(namespaces.names == std::vector<std::string>{"team-a"});
-  CHECK(huaweicloud::parse_namespaces("[]").error ==
-        "expected an object with a `namespaces` array");
-  const auto rules = huaweicloud::parse_sync_rules(
-      R"([{"remoteRegionId":"cn-east-3","remoteNamespace":"m","syncAuto":true}])");
-  CHECK(rules.names == std::vector<std::string>{"cn-east-3/m"});
-  CHECK(huaweicloud::parse_sync_rules("{").error.starts_with("malformed JSON at byte 1"));
+  REQUIRE(namespaces.has_value());
+  CHECK(*namespaces == std::vector<std::string>{"team-a"});
+  const auto not_object = huaweicloud::parse_namespaces("[]");
+  REQUIRE_FALSE(not_object.has_value());
+  CHECK(not_object.error() == "expected an object with a `namespaces` array");
+  const auto malformed = huaweicloud::parse_namespaces("{");
+  REQUIRE_FALSE(malformed.has_value());
+  CHECK(malformed.error().starts_with("malformed JSON at byte 1"));
 }
 
 TEST_CASE("repositories that leave the list lose their series; new ones gain them") {
@@ -184,7 +187,7 @@ TEST_CASE("repositories that leave the list lose their series; new ones gain the
       j.status = SyncStatus::kSuccess;
       j.target_region = "cn-east-3";
       j.target_organization = r.organization;
-      return {JobPage{{j}, 1}, {}};
+      return JobPage{{j}, 1};
     }
     void start_cycle(std::size_t) override {}
   } api;
@@ -221,8 +224,7 @@ TEST_CASE("the inventory: one listing a cycle serves both discovery and the chan
     Inventory inventory({{}, 10min, true, 2}, api, clock);
     InventoryCycle c = next_at(inventory, 0min);
     REQUIRE(c.discovery);
-    CHECK(c.discovery->ok);
-    CHECK(c.discovery->repositories.size() == 3);
+    CHECK(names(c.discovery->repositories).size() == 3);
     CHECK(api.listed == std::map<std::string, int>{{"platform", 1}, {"team-a", 1}});
     CHECK(c.listing_requests == 2);
     CHECK(c.hints.listed());

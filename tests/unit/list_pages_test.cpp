@@ -153,10 +153,10 @@ TEST_CASE("list_pages: every page once, to its own repository, never more in fli
     const PageResult& result = entry.second;
     CAPTURE(tag);
     CHECK(pages.answers[tag] == 1);
-    REQUIRE(result.page);
-    REQUIRE(result.page->jobs.size() == 1);
-    CHECK(result.page->jobs[0].id == static_cast<std::int64_t>(tag));
-    CHECK(result.page->total == 1);
+    REQUIRE(result);
+    REQUIRE(result->jobs.size() == 1);
+    CHECK(result->jobs[0].id == static_cast<std::int64_t>(tag));
+    CHECK(result->total == 1);
   }
   CHECK(c.observer.codes["sync_job 200"] == 25);
   // Signed like a single call.
@@ -186,16 +186,16 @@ TEST_CASE("list_pages: throttled and failing pages are retried like a single cal
   REQUIRE(pages.results.size() == 10);
   for (const auto& entry : pages.answers) CHECK(entry.second == 1);
   CHECK(asked["app2"] == 3);  // two 429s, then the page
-  CHECK(pages.results.at(2).page);
+  CHECK(pages.results.at(2).has_value());
   CHECK(asked["app5"] == 4);  // max_attempts
-  CHECK_FALSE(pages.results.at(5).page);
-  CHECK(pages.results.at(5).failure.message == "sync_job team/app5 offset 0: HTTP 503: busy");
+  CHECK_FALSE(pages.results.at(5).has_value());
+  CHECK(pages.results.at(5).error().message == "sync_job team/app5 offset 0: HTTP 503: busy");
   CHECK(asked["app7"] == 1);  // a 404 is not retried
-  CHECK(pages.results.at(7).failure.not_found);
+  CHECK(pages.results.at(7).error().not_found);
   CHECK(asked["app8"] == 1);  // nor a body that does not parse
-  CHECK(pages.results.at(8).failure.message.starts_with(
+  CHECK(pages.results.at(8).error().message.starts_with(
       "sync_job team/app8 offset 0: bad response body: "));
-  for (const std::size_t ok : {0, 1, 3, 4, 6, 9}) CHECK(pages.results.at(ok).page);
+  for (const std::size_t ok : {0, 1, 3, 4, 6, 9}) CHECK(pages.results.at(ok).has_value());
   CHECK(c.observer.codes["sync_job 429"] == 2);
   CHECK(c.observer.codes["sync_job 503"] == 4);
   // Retry-After 2 s twice; the 503 backoff ran alongside.
@@ -217,10 +217,10 @@ TEST_CASE("list_pages: a refused AK/SK signature stops what is not yet sent") {
   CHECK(transport.sent.size() == 2);  // the two in flight when the first refusal came
   for (const auto& entry : pages.results) {
     const PageResult& result = entry.second;
-    CHECK_FALSE(result.page);
-    CHECK(result.failure.authentication);
+    CHECK_FALSE(result.has_value());
+    CHECK(result.error().authentication);
   }
-  CHECK(pages.results.at(19).failure.message.find("not sent") != std::string::npos);
+  CHECK(pages.results.at(19).error().message.find("not sent") != std::string::npos);
 }
 
 TEST_CASE("list_pages: a refused token is renewed once for the pages in flight") {
@@ -250,7 +250,7 @@ TEST_CASE("list_pages: a refused token is renewed once for the pages in flight")
   Pages pages(6);
   client.list_pages(pages, 3, {});
   REQUIRE(pages.results.size() == 6);
-  for (const auto& entry : pages.results) CHECK(entry.second.page);
+  for (const auto& entry : pages.results) CHECK(entry.second.has_value());
   CHECK(issued == 2);
   CHECK(observer.codes["sync_job 401"] == 3);  // the three sent with the first token
   CHECK(observer.codes["sync_job 200"] == 6);
@@ -337,8 +337,9 @@ TEST_CASE("a listing entry's hint moves with each field a push moves, and only w
   auto hint = [](const std::string& fields) {
     const auto parsed = parse_repositories(
         R"([{"name":"app","namespace":"team","description":"x",)" + fields + "}]", "team");
-    REQUIRE(parsed.entries.size() == 1);
-    return parsed.entries[0].fingerprint;
+    REQUIRE(parsed.has_value());
+    REQUIRE(parsed->entries.size() == 1);
+    return parsed->entries[0].fingerprint;
   };
   const std::string base =
       hint(R"("updated_at":"2026-11-30T10:00:00Z","num_images":2,"tags":["v1","v2"])");

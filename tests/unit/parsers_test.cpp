@@ -116,10 +116,10 @@ TEST_CASE("SyncJob parsing") {
     {"id": 8, "createdAt": "2020-03-12T08:11:36Z", "updatedAt": "2020-03-12T08:11:36Z",
      "status": "weird", "tag": null}
   ])";
-  const SyncJobsParse parsed = parse_sync_jobs(body);
-  REQUIRE(parsed.error.empty());
-  REQUIRE(parsed.jobs.size() == 2);
-  const SyncJob& a = parsed.jobs[0];
+  const Result<std::vector<SyncJob>> parsed = parse_sync_jobs(body);
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->size() == 2);
+  const SyncJob& a = (*parsed)[0];
   CHECK(a.id == 7);
   CHECK(a.organization == "team-a");
   CHECK(a.repository == "team/app");
@@ -128,8 +128,8 @@ TEST_CASE("SyncJob parsing") {
   CHECK(a.target_organization == "team-a-mirror");
   CHECK(a.status == SyncStatus::kSuccess);
   CHECK(a.duration_seconds() == doctest::Approx(60.0));
-  CHECK(parsed.jobs[1].status == SyncStatus::kUnknown);
-  CHECK(parsed.jobs[1].tag.empty());
+  CHECK((*parsed)[1].status == SyncStatus::kUnknown);
+  CHECK((*parsed)[1].tag.empty());
 
   struct Bad {
     const char* body;
@@ -158,21 +158,21 @@ TEST_CASE("SyncJob parsing") {
   };
   for (const Bad& b : bad) {
     CAPTURE(b.body);
-    const SyncJobsParse p = parse_sync_jobs(b.body);
-    CHECK(p.jobs.empty());
-    CHECK(p.error.find(b.error) != std::string::npos);
+    const Result<std::vector<SyncJob>> p = parse_sync_jobs(b.body);
+    REQUIRE_FALSE(p.has_value());
+    CHECK(p.error().find(b.error) != std::string::npos);
   }
   SUBCASE("invalid UTF-8 in names is replaced, quotes and newlines kept") {
     const std::string hostile =
         "[{\"id\":1,\"createdAt\":\"2020-03-12T08:11:36Z\",\"updatedAt\":\"2020-03-12T08:11:36Z\","
         "\"status\":\"failed\",\"tag\":\"a\\\"b\\\\c\\nd\xff\"}]";
-    const SyncJobsParse p = parse_sync_jobs(hostile);
-    REQUIRE(p.error.empty());
-    CHECK(p.jobs[0].tag == "a\"b\\c\nd\xEF\xBF\xBD");
-    CHECK(is_valid_utf8(p.jobs[0].tag));
+    const Result<std::vector<SyncJob>> p = parse_sync_jobs(hostile);
+    REQUIRE(p.has_value());
+    CHECK((*p)[0].tag == "a\"b\\c\nd\xEF\xBF\xBD");
+    CHECK(is_valid_utf8((*p)[0].tag));
   }
-  CHECK(parse_sync_jobs("[]").jobs.empty());
-  CHECK(parse_sync_jobs("[]").error.empty());
+  REQUIRE(parse_sync_jobs("[]").has_value());
+  CHECK(parse_sync_jobs("[]")->empty());
 }
 
 TEST_CASE("retry timing") {
@@ -194,8 +194,10 @@ TEST_CASE("retry timing") {
 
 TEST_CASE("regression: a body of deeply nested brackets is an error, not a stack overflow") {
   const std::string deep(1 << 20, '[');
-  CHECK(parse_sync_jobs(deep).error.starts_with("malformed JSON at byte"));
+  const Result<std::vector<SyncJob>> deep_parsed = parse_sync_jobs(deep);
+  REQUIRE_FALSE(deep_parsed.has_value());
+  CHECK(deep_parsed.error().starts_with("malformed JSON at byte"));
   CHECK(parse_error_body(deep).code.empty());
   std::string nested = std::string(200000, '[') + std::string(200000, ']');
-  CHECK_FALSE(parse_sync_jobs(nested).error.empty());
+  CHECK_FALSE(parse_sync_jobs(nested).has_value());
 }

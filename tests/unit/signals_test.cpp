@@ -96,24 +96,24 @@ TEST_CASE("credentials: refused by the gateway, then accepted; a repository's 40
   RateLimiter limiter(1000, clock);
   SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(10);
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(observer.credentials == std::vector<bool>{true});
   // Paused for five minutes: nothing is sent, nothing new is said.
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(observer.credentials == std::vector<bool>{true});
   clock.advance(5min + 1s);
   next = ok_page();
-  CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(observer.credentials == std::vector<bool>{true, false});
   // A 403 of SWR's own (no permission on one repository) and a 5xx say nothing of them.
   next = error(403, "SVCSTG.SWR.4030000");
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   next = error(404, "SVCSTG.SWR.4040003");
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(observer.credentials == std::vector<bool>{true, false});
   // A 403 with the gateway's authentication code does.
   next = error(403, "APIGW.0302");
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(observer.credentials == std::vector<bool>{true, false, true});
 }
 
@@ -144,11 +144,11 @@ TEST_CASE("credentials: IAM refusing the password says refused; the token it the
   RateLimiter limiter(1000, clock);
   SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(10);
-  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK_FALSE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   CHECK(observer.credentials == std::vector<bool>{true});
   iam_refuses = false;
   clock.advance(5min + 1s);
-  CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  CHECK(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   // Accepted only once SWR took the token.
   CHECK(observer.credentials == std::vector<bool>{true, false});
   CHECK(observer.expiries.size() == 1);
@@ -181,12 +181,12 @@ TEST_CASE("metadata: the temporary keys' expires_at is reported as the token exp
   RateLimiter limiter(1000, clock);
   SwrClient client("https://swr", transport, *auth, observer, clock, limiter);
   client.start_cycle(10);
-  REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   REQUIRE(observer.expiries.size() == 1);
   CHECK(observer.expiries[0] == doctest::Approx(static_cast<double>(expires_us) / 1e6));
   // Renewed 40 minutes before they expire: the new keys' expiry replaces it.
   clock.advance(81min);
-  REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).page);
+  REQUIRE(client.list_sync_jobs(kRepo, 0, 100, {}).has_value());
   REQUIRE(observer.expiries.size() == 2);
   CHECK(observer.expiries[1] ==
         doctest::Approx(static_cast<double>(expires_us + 3'600'000'000LL) / 1e6));

@@ -34,14 +34,14 @@ class FakeRules final : public DiscoveryApi {
   std::set<std::string> failing;
   bool refuse = false;
   std::vector<std::string> asked;
-  NamesResult list_organizations(std::stop_token) override { return {}; }
+  NamesResult list_organizations(std::stop_token) override { return unexpected(ApiFailure{}); }
   ListingResult list_repositories(const std::string&, std::stop_token) override { return {}; }
   SyncRulesResult list_sync_rules(const RepositoryRef& r, std::stop_token) override {
     const std::string name = r.organization + "/" + r.repository;
     asked.push_back(name);
-    if (refuse) return {std::nullopt, {"sync_repo " + name + ": HTTP 401 APIGW.0301", true}};
-    if (failing.count(name)) return {std::nullopt, {"sync_repo " + name + ": HTTP 500"}};
-    return {rules[name], {}};
+    if (refuse) return unexpected(ApiFailure{"sync_repo " + name + ": HTTP 401 APIGW.0301", true});
+    if (failing.count(name)) return unexpected(ApiFailure{"sync_repo " + name + ": HTTP 500"});
+    return rules[name];
   }
 };
 
@@ -62,11 +62,11 @@ TEST_CASE("sync_repo bodies: every rule with its flags, or an error for the whol
       R"({"remoteRegionId":"ap-southeast-1","remoteNamespace":"mirror","syncAuto":false,)"
       R"("override":true},)"
       R"({"remoteRegionId":"cn-south-1","remoteNamespace":"x","syncAuto":null}])");
-  CHECK(good.error == "");
-  CHECK(describe(good.rules) ==
+  REQUIRE(good.has_value());
+  CHECK(describe(*good) ==
         "cn-east-3/team-b auto;ap-southeast-1/mirror manual override;cn-south-1/x manual;");
-  CHECK(parse_sync_rule_details("[]").rules.empty());
-  CHECK(parse_sync_rule_details("[]").error.empty());
+  REQUIRE(parse_sync_rule_details("[]").has_value());
+  CHECK(parse_sync_rule_details("[]")->empty());
 
   struct Case {
     const char* body;
@@ -97,15 +97,16 @@ TEST_CASE("sync_repo bodies: every rule with its flags, or an error for the whol
   for (const Case& c : malformed) {
     CAPTURE(c.body);
     const auto parsed = parse_sync_rule_details(c.body);
-    CHECK(parsed.error == c.error);
-    CHECK(parsed.rules.empty());
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error() == c.error);
   }
   // Names become label values: made valid UTF-8.
   const auto odd = parse_sync_rule_details(
       "[{\"remoteRegionId\":\"r\\u00e9\",\"remoteNamespace\":\"\xff\x66\"}]");
-  REQUIRE(odd.rules.size() == 1);
-  CHECK(odd.rules[0].target_region == "r\xc3\xa9");
-  CHECK(odd.rules[0].target_organization != "\xff\x66");
+  REQUIRE(odd.has_value());
+  REQUIRE(odd->size() == 1);
+  CHECK((*odd)[0].target_region == "r\xc3\xa9");
+  CHECK((*odd)[0].target_organization != "\xff\x66");
 }
 
 TEST_CASE("rule reads: new repositories first, within the budget, again after the interval") {
@@ -184,17 +185,16 @@ namespace {
 class EmptyJobs final : public SyncJobApi {
  public:
   PageResult list_sync_jobs(const RepositoryRef&, std::int64_t, int, std::stop_token) override {
-    return {JobPage{{}, 0}, {}};
+    return JobPage{{}, 0};
   }
   void start_cycle(std::size_t) override {}
 };
 
 ChangeHints listing(std::optional<std::int64_t> app_pushed) {
   Listings listings;
-  OrganizationListing& org = listings["team"];
-  org.ok = true;
-  org.by_name["app"] = {"app", "fingerprint", "", app_pushed};
-  org.by_name["bad"] = {"bad", "", "`tags` is not an array", std::int64_t{1'800'000'000'000'000}};
+  OrganizationListing& org = listings["team"];  // a listing that worked
+  (*org)["app"] = {"app", "fingerprint", "", app_pushed};
+  (*org)["bad"] = {"bad", "", "`tags` is not an array", std::int64_t{1'800'000'000'000'000}};
   return ChangeHints(std::move(listings));
 }
 

@@ -280,9 +280,9 @@ TEST_CASE("a 9.5 KB IAM token is read whole from X-Subject-Token and sent whole 
   SwrClient client(swr.url(), *transport, *authorizer, observer, clock, limiter);
   client.start_cycle(1);
   const PageResult page = client.list_sync_jobs({"team-a", "team/app"}, 0, 100, {});
-  REQUIRE_MESSAGE(page.page, page.failure.message);
-  CHECK(page.page->jobs.empty());
-  CHECK(page.page->total == 0);
+  REQUIRE_MESSAGE(page.has_value(), page.error().message);
+  CHECK(page->jobs.empty());
+  CHECK(page->total == 0);
 
   const auto iam_requests = iam.requests();
   REQUIRE(iam_requests.size() == 1);
