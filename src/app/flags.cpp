@@ -54,7 +54,7 @@ std::optional<int> parse_count(const std::string& text) {
 
 }  // namespace
 
-std::optional<std::string> parse_flags(int argc, const char* const* argv, Flags& flags) {
+Result<void> parse_flags(int argc, const char* const* argv, Flags& flags) {
   const std::map<std::string, std::string*> valued = {
       {"--config", &flags.config},
       {"--web.listen-address", &flags.listen},
@@ -81,7 +81,7 @@ std::optional<std::string> parse_flags(int argc, const char* const* argv, Flags&
       arg.resize(eq);
     }
     if (auto it = switches.find(arg); it != switches.end()) {
-      if (inline_value) return "flag " + arg + " takes no value";
+      if (inline_value) return unexpected("flag " + arg + " takes no value");
       *it->second = true;
     } else if (auto v = valued.find(arg); v != valued.end()) {
       if (inline_value) {
@@ -89,24 +89,28 @@ std::optional<std::string> parse_flags(int argc, const char* const* argv, Flags&
       } else if (i + 1 < argc) {
         *v->second = argv[++i];
       } else {
-        return "flag " + arg + " needs a value";
+        return unexpected("flag " + arg + " needs a value");
       }
-      if (v->second == &flags.probe && flags.probe.empty()) return "--probe needs a URL";
+      if (v->second == &flags.probe && flags.probe.empty()) {
+        return unexpected(std::string("--probe needs a URL"));
+      }
     } else {
-      return "unknown flag " + arg;
+      return unexpected("unknown flag " + arg);
     }
   }
   if (flags.telemetry_path.empty() || flags.telemetry_path.front() != '/') {
-    return "--web.telemetry-path must start with /";
+    return unexpected(std::string("--web.telemetry-path must start with /"));
   }
-  if (flags.probe_insecure && flags.probe.empty()) return "--probe.insecure goes with --probe";
-  return std::nullopt;
+  if (flags.probe_insecure && flags.probe.empty()) {
+    return unexpected(std::string("--probe.insecure goes with --probe"));
+  }
+  return {};
 }
 
 std::optional<int> parse_command_line(int argc, const char* const* argv, Flags& flags,
                                       const std::string& version, const std::string& revision) {
-  if (auto error = parse_flags(argc, argv, flags)) {
-    std::cerr << "swr-sync-exporter: " << *error << "\n\n" << kUsage;
+  if (auto parsed = parse_flags(argc, argv, flags); !parsed) {
+    std::cerr << "swr-sync-exporter: " << parsed.error() << "\n\n" << kUsage;
     return 2;
   }
   if (flags.help) {
@@ -126,19 +130,21 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, Flags& 
   return std::nullopt;
 }
 
-std::optional<std::string> apply_shard_flags(const Flags& flags, config::Config& config) {
+Result<void> apply_shard_flags(const Flags& flags, config::Config& config) {
   if (flags.shard.empty() != flags.total_shards.empty()) {
-    return "--shard and --total-shards go together";
+    return unexpected(std::string("--shard and --total-shards go together"));
   }
-  if (flags.shard.empty()) return std::nullopt;
+  if (flags.shard.empty()) return {};
   const auto shard = parse_count(flags.shard);
   const auto total = parse_count(flags.total_shards);
-  if (!total || *total < 1) return "--total-shards must be a whole number of at least 1";
+  if (!total || *total < 1) {
+    return unexpected(std::string("--total-shards must be a whole number of at least 1"));
+  }
   if (!shard || *shard >= *total) {
-    return "--shard must be a whole number from 0 to --total-shards - 1";
+    return unexpected(std::string("--shard must be a whole number from 0 to --total-shards - 1"));
   }
   config.sharding = {*shard, *total};
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace swr::app

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "model/result.h"
 
 namespace swr::app {
 
@@ -27,15 +28,15 @@ struct Flags {
   bool help = false;
 };
 
-// Accepts `--flag value` and `--flag=value`. Returns what was wrong on bad usage.
-std::optional<std::string> parse_flags(int argc, const char* const* argv, Flags& flags);
+// Accepts `--flag value` and `--flag=value`. Says what was wrong on bad usage.
+Result<void> parse_flags(int argc, const char* const* argv, Flags& flags);
 
 // Parses the command line and handles what ends the program at once (a usage error, --help,
 // --version, --probe): its exit code then, nothing when the exporter is to go on.
 std::optional<int> parse_command_line(int argc, const char* const* argv, Flags& flags,
                                       const std::string& version, const std::string& revision);
 
-// --shard and --total-shards override [sharding]; what was wrong with them otherwise.
-std::optional<std::string> apply_shard_flags(const Flags& flags, config::Config& config);
+// --shard and --total-shards override [sharding], or say what was wrong with them.
+Result<void> apply_shard_flags(const Flags& flags, config::Config& config);
 
 }  // namespace swr::app

@@ -7,12 +7,12 @@ namespace swr::app {
 Reloader::Reloader(Source source, LiveMetrics& live, std::string config_path)
     : source_(std::move(source)), live_(live), config_path_(std::move(config_path)) {}
 
-std::optional<std::string> Reloader::reload() {
+Result<void> Reloader::reload() {
   Result<config::Config> next = source_();
   if (!next) {
     live_.reload_failed();
     log::error("configuration not reloaded; the old one keeps running", {{"err", next.error()}});
-    return next.error();
+    return unexpected(std::move(next.error()));
   }
   {
     std::lock_guard lock(mutex_);
@@ -21,7 +21,7 @@ std::optional<std::string> Reloader::reload() {
   }
   live_.reload_succeeded();
   log::info("configuration reloaded; it applies from the next cycle", {{"config", config_path_}});
-  return std::nullopt;
+  return {};
 }
 
 std::unique_ptr<config::Config> Reloader::take() {

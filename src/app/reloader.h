@@ -24,9 +24,9 @@ class Reloader {
   using Source = std::function<Result<config::Config>()>;
   Reloader(Source source, LiveMetrics& live, std::string config_path);
 
-  // Reads the configuration now; what was wrong with it, nothing when it will apply from the next
-  // cycle. Safe from any thread.
-  std::optional<std::string> reload();
+  // Reads the configuration now: nothing when it will apply from the next cycle, or what was
+  // wrong with it. Safe from any thread.
+  Result<void> reload();
   // The configuration a reload left for the poll loop, if any (taken once).
   std::unique_ptr<config::Config> take();
   // Waits `duration` on `clock`, ending early when a reload arrives or `stop` is requested.

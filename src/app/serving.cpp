@@ -6,7 +6,7 @@ namespace swr::app {
 
 web::WebOptions web_options(const Flags& flags, const std::string& version,
                             std::shared_ptr<web::LiveWebConfig> web_config,
-                            std::function<std::optional<std::string>()> reload) {
+                            std::function<Result<void>()> reload) {
   web::WebOptions options;
   options.listen_address = flags.listen;
   options.telemetry_path = flags.telemetry_path;
@@ -27,8 +27,8 @@ std::function<web::Exposition()> serve_exposition(const metrics::ExpositionCache
 
 bool bind_and_say(web::WebServer& server, const Flags& flags,
                   const web::LiveWebConfig* web_config) {
-  if (auto error = server.bind()) {
-    log::error("cannot listen", {{"address", flags.listen}, {"err", *error}});
+  if (auto bound = server.bind(); !bound) {
+    log::error("cannot listen", {{"address", flags.listen}, {"err", bound.error()}});
     return false;
   }
   log::info("listening", {{"address", flags.listen},

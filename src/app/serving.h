@@ -15,7 +15,7 @@ namespace swr::app {
 
 web::WebOptions web_options(const Flags& flags, const std::string& version,
                             std::shared_ptr<web::LiveWebConfig> web_config,
-                            std::function<std::optional<std::string>()> reload);
+                            std::function<Result<void>()> reload);
 
 // Each scrape takes the rendering current at its start, text and gzip.
 std::function<web::Exposition()> serve_exposition(const metrics::ExpositionCache& cache);

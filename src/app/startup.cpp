@@ -38,8 +38,8 @@ Result<config::Config, int> load_startup_config(const Flags& flags, const std::s
   }
   if (flags.check_config) {
     if (!flags.web_config.empty()) {
-      if (auto error = web::LiveWebConfig::check(flags.web_config)) {
-        std::cerr << error->to_string() << "\n";
+      if (auto checked = web::LiveWebConfig::check(flags.web_config); !checked) {
+        std::cerr << checked.error().to_string() << "\n";
         return unexpected(2);
       }
     }
@@ -49,8 +49,8 @@ Result<config::Config, int> load_startup_config(const Flags& flags, const std::s
     }
     return unexpected(0);
   }
-  if (auto error = apply_shard_flags(flags, *loaded.config)) {
-    std::cerr << "swr-sync-exporter: " << *error << "\n";
+  if (auto applied = apply_shard_flags(flags, *loaded.config); !applied) {
+    std::cerr << "swr-sync-exporter: " << applied.error() << "\n";
     return unexpected(2);
   }
   const config::Sharding& sharding = loaded.config->sharding;
@@ -65,7 +65,9 @@ Result<config::Config, int> load_startup_config(const Flags& flags, const std::s
 Result<config::Config> reload_config(const Flags& flags) {
   config::LoadResult next = load(flags);
   if (!next.config) return unexpected(next.config.error().to_string());
-  if (auto error = apply_shard_flags(flags, *next.config)) return unexpected(std::move(*error));
+  if (auto applied = apply_shard_flags(flags, *next.config); !applied) {
+    return unexpected(std::move(applied.error()));
+  }
   return std::move(*next.config);
 }
 

@@ -16,7 +16,7 @@ class AkSkAuthorizer final : public Authorizer {
         project_id_(std::move(project_id)),
         clock_(clock) {}
 
-  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
+  Result<void, AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch());
     request.headers.reserve(request.headers.size() + 5);
@@ -30,7 +30,7 @@ class AkSkAuthorizer final : public Authorizer {
         authorization_header(keys_.access_key, signing_key_, request.method, request.path,
                              request.query, request.headers, request.body);
     request.headers.emplace_back("Authorization", std::move(authorization));
-    return std::nullopt;
+    return {};
   }
 
   bool invalidate(const HttpRequest&) override { return false; }

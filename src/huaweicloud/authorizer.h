@@ -11,6 +11,7 @@
 #include "huaweicloud/api_observer.h"
 #include "huaweicloud/transport.h"
 #include "model/clock.h"
+#include "model/result.h"
 
 namespace swr::huaweicloud {
 
@@ -26,7 +27,7 @@ class Authorizer {
  public:
   virtual ~Authorizer() = default;
   // Adds the credentials, or says why it could not.
-  virtual std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token stop) = 0;
+  virtual Result<void, AuthorizeFailure> authorize(HttpRequest& request, std::stop_token stop) = 0;
   // The API refused the token `refused` carried as invalid or expired: drop it, unless another
   // request already got a newer one. True when a retry with fresh credentials may succeed.
   virtual bool invalidate(const HttpRequest& refused) = 0;

@@ -22,6 +22,7 @@
 
 #include "huaweicloud/ascii.h"
 #include "huaweicloud/transport.h"
+#include "model/result.h"
 
 namespace swr::huaweicloud {
 
@@ -183,8 +184,8 @@ class CurlTransport final : public Transport {
     lock.unlock();  // the lane closes its connections as it goes
   }
 
-  // Sets `easy` up for `request`; false with `error` when the request cannot be sent as it is.
-  bool prepare(Transfer& transfer, const HttpRequest& request, std::string& error) const;
+  // Sets `easy` up for `request`, or says why the request cannot be sent as it is.
+  Result<void> prepare(Transfer& transfer, const HttpRequest& request) const;
 
   std::string timed_out() const {
     return "no complete response within " + std::to_string(options_.timeout.count()) + " ms";
@@ -207,11 +208,9 @@ class CurlTransport final : public Transport {
   std::vector<Lane> lanes_;
 };
 
-bool CurlTransport::prepare(Transfer& transfer, const HttpRequest& request,
-                            std::string& error) const {
+Result<void> CurlTransport::prepare(Transfer& transfer, const HttpRequest& request) const {
   if (!is_token(request.method)) {
-    error = "request method is not an HTTP token";
-    return false;
+    return unexpected(std::string("request method is not an HTTP token"));
   }
   // libcurl writes header lines as given: a line break in a value would start a header of its
   // own, so such a request is refused before anything is sent (and the value is not echoed).
@@ -226,24 +225,21 @@ bool CurlTransport::prepare(Transfer& transfer, const HttpRequest& request,
   transfer.headers.reset();
   for (const auto& [name, value] : request.headers) {
     if (!is_token(name)) {
-      error = "request header name is not an HTTP token";
-      return false;
+      return unexpected(std::string("request header name is not an HTTP token"));
     }
     if (breaks_line(value)) {
-      error = "request header " + name + " has a line break or NUL in its value";
-      return false;
+      return unexpected("request header " + name + " has a line break or NUL in its value");
     }
     if (iequals(name, "content-length")) {
-      error = "request header Content-Length is the transport's to write, from the body";
-      return false;
+      return unexpected(
+          std::string("request header Content-Length is the transport's to write, from the body"));
     }
     has_host = has_host || iequals(name, "host");
   }
   const std::string host = request.host();
   const std::string target = request.target();
   if (breaks_line(host) || breaks_line(target)) {
-    error = "request target or host has a line break or NUL";
-    return false;
+    return unexpected(std::string("request target or host has a line break or NUL"));
   }
   // Host goes out exactly as it was signed (libcurl would drop a default port); libcurl's own
   // Accept and Expect are left out.
@@ -257,8 +253,7 @@ bool CurlTransport::prepare(Transfer& transfer, const HttpRequest& request,
   }
   transfer.headers.reset(list);
   if (!ok) {
-    error = "out of memory for the request headers";
-    return false;
+    return unexpected(std::string("out of memory for the request headers"));
   }
 
   CURL* easy = transfer.easy.get();
@@ -315,7 +310,7 @@ bool CurlTransport::prepare(Transfer& transfer, const HttpRequest& request,
   // 408 as they close it), and libcurl 7.88 takes such bytes for the next request's answer. The
   // requests of a cycle follow one another within milliseconds and keep theirs.
   curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, 0L);
-  return true;
+  return {};
 }
 
 // Used from one thread; only the stop callback in wait() touches the multi from another, through
@@ -348,10 +343,9 @@ class CurlRequestSet final : public RequestSet {
       done_.emplace_back(tag, failure("could not start a transfer", request.base_url));
       return;
     }
-    std::string error;
-    if (!transport_.prepare(*transfer, request, error)) {
+    if (auto prepared = transport_.prepare(*transfer, request); !prepared) {
       lane_.spare.push_back(std::move(transfer->easy));
-      done_.emplace_back(tag, failure(error, request.base_url));
+      done_.emplace_back(tag, failure(prepared.error(), request.base_url));
       return;
     }
     if (const CURLMcode rc = curl_multi_add_handle(lane_.multi.get(), transfer->easy.get());

@@ -36,7 +36,7 @@ class PasswordAuthorizer final : public Authorizer {
                      Clock& clock)
       : identity_(std::move(identity)), transport_(transport), observer_(observer), clock_(clock) {}
 
-  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token stop) override {
+  Result<void, AuthorizeFailure> authorize(HttpRequest& request, std::stop_token stop) override {
     std::lock_guard lock(mutex_);
     const auto now = clock_.now();
     if (token_.empty() || now >= renew_at_) {
@@ -44,20 +44,18 @@ class PasswordAuthorizer final : public Authorizer {
         if (!token_.empty() && now < expires_at_) {
           // Renewal failed recently; the old token is still good.
         } else {
-          return AuthorizeFailure{
-              "no IAM token: " + last_error_ + " (next attempt in " +
-                  std::to_string(
-                      std::chrono::duration_cast<std::chrono::seconds>(next_attempt_ - now)
-                          .count()) +
-                  "s)",
-              password_refused_};
+          const auto wait = std::chrono::duration_cast<std::chrono::seconds>(next_attempt_ - now);
+          return unexpected(AuthorizeFailure{"no IAM token: " + last_error_ + " (next attempt in " +
+                                                 std::to_string(wait.count()) + "s)",
+                                             password_refused_});
         }
-      } else if (auto error = fetch(now, stop); error && (token_.empty() || now >= expires_at_)) {
-        return AuthorizeFailure{"no IAM token: " + *error, password_refused_};
+      } else if (auto fetched = fetch(now, stop);
+                 !fetched && (token_.empty() || now >= expires_at_)) {
+        return unexpected(AuthorizeFailure{"no IAM token: " + fetched.error(), password_refused_});
       }
     }
     request.headers.emplace_back("X-Auth-Token", token_);
-    return std::nullopt;
+    return {};
   }
 
   bool invalidate(const HttpRequest& refused) override {
@@ -77,7 +75,7 @@ class PasswordAuthorizer final : public Authorizer {
   bool signs_requests() const override { return false; }
 
  private:
-  std::optional<std::string> fetch(Clock_::time_point now, std::stop_token stop) {
+  Result<void> fetch(Clock_::time_point now, std::stop_token stop) {
     HttpRequest request;
     request.method = "POST";
     request.base_url = identity_.iam_endpoint;
@@ -97,7 +95,7 @@ class PasswordAuthorizer final : public Authorizer {
         observer_.on_token_expiry(static_cast<double>(*expires) / 1e6);
         log::info("got an IAM token",
                   {{"api", "token"}, {"expires_at", format_timestamp_us(*expires)}});
-        return std::nullopt;
+        return {};
       }
       last_error_ = "IAM answered 201 without X-Subject-Token or token.expires_at";
     } else {
@@ -114,7 +112,7 @@ class PasswordAuthorizer final : public Authorizer {
                {"code", response.code_label()},
                {"request_id", response.header("X-Request-Id").value_or("")},
                {"err", last_error_}});
-    return last_error_;
+    return unexpected(last_error_);
   }
 
   PasswordIdentity identity_;
@@ -138,34 +136,36 @@ class TokenFileAuthorizer final : public Authorizer {
         transport_(transport),
         observer_(observer) {}
 
-  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
+  Result<void, AuthorizeFailure> authorize(HttpRequest& request, std::stop_token) override {
     std::lock_guard lock(mutex_);
-    if (auto error = reload_if_changed()) return AuthorizeFailure{*error};
+    if (auto read = reload_if_changed(); !read) {
+      return unexpected(AuthorizeFailure{std::move(read.error())});
+    }
     request.headers.emplace_back("X-Auth-Token", token_);
-    return std::nullopt;
+    return {};
   }
 
   bool invalidate(const HttpRequest& refused) override {
     std::lock_guard lock(mutex_);
     if (refused.header("X-Auth-Token") != token_) return !token_.empty();
     const std::string before = token_;
-    if (reload_if_changed()) return false;
+    if (!reload_if_changed()) return false;
     return token_ != before;
   }
 
   bool signs_requests() const override { return false; }
 
  private:
-  std::optional<std::string> reload_if_changed() {
+  Result<void> reload_if_changed() {
     struct stat st {};
     if (::stat(path_.c_str(), &st) != 0) {
-      return "cannot read token_file " + path_ + ": " + std::strerror(errno);
+      return unexpected("cannot read token_file " + path_ + ": " + std::strerror(errno));
     }
     const auto stamp = std::pair{st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
                                  static_cast<long long>(st.st_size)};
-    if (!token_.empty() && stamp == stamp_) return std::nullopt;
+    if (!token_.empty() && stamp == stamp_) return {};
     std::ifstream in(path_, std::ios::binary);
-    if (!in) return "cannot read token_file " + path_ + ": " + std::strerror(errno);
+    if (!in) return unexpected("cannot read token_file " + path_ + ": " + std::strerror(errno));
     std::ostringstream text;
     text << in.rdbuf();
     std::string token = text.str();
@@ -175,13 +175,13 @@ class TokenFileAuthorizer final : public Authorizer {
     while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) {
       token.erase(token.begin());
     }
-    if (token.empty()) return "token_file " + path_ + " is empty";
+    if (token.empty()) return unexpected("token_file " + path_ + " is empty");
     stamp_ = stamp;
-    if (token == token_) return std::nullopt;
+    if (token == token_) return {};
     token_ = std::move(token);
     log::info("read the IAM token file", {{"file", path_}});
     learn_expiry();
-    return std::nullopt;
+    return {};
   }
 
   // GET /v3/auth/tokens validates a token and tells its expiry; without it the gauge stays unset.

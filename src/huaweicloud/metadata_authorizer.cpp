@@ -29,17 +29,19 @@ class MetadataAuthorizer final : public Authorizer {
         observer_(observer),
         clock_(clock) {}
 
-  std::optional<AuthorizeFailure> authorize(HttpRequest& request, std::stop_token stop) override {
+  Result<void, AuthorizeFailure> authorize(HttpRequest& request, std::stop_token stop) override {
     std::unique_lock lock(mutex_);
     const auto now = clock_.now();
     if (keys_.access_key.empty() || now >= renew_at_) {
       if (now < next_attempt_ && (keys_.access_key.empty() || now >= expires_at_)) {
-        return AuthorizeFailure{"no temporary keys from the metadata service: " + last_error_};
+        return unexpected(
+            AuthorizeFailure{"no temporary keys from the metadata service: " + last_error_});
       }
       if (now >= next_attempt_) {
-        if (auto error = fetch(now, stop);
-            error && (keys_.access_key.empty() || now >= expires_at_)) {
-          return AuthorizeFailure{"no temporary keys from the metadata service: " + *error};
+        if (auto fetched = fetch(now, stop);
+            !fetched && (keys_.access_key.empty() || now >= expires_at_)) {
+          return unexpected(
+              AuthorizeFailure{"no temporary keys from the metadata service: " + fetched.error()});
         }
       }
     }
@@ -55,7 +57,7 @@ class MetadataAuthorizer final : public Authorizer {
         authorization_header(keys.access_key, *signing_key, request.method, request.path,
                              request.query, request.headers, request.body);
     request.headers.emplace_back("Authorization", std::move(authorization));
-    return std::nullopt;
+    return {};
   }
 
   // Refused keys may have been revoked early: fetch new ones once, not in a loop.
@@ -78,7 +80,7 @@ class MetadataAuthorizer final : public Authorizer {
     return send_observed(transport_, request, observer_, "metadata", stop);
   }
 
-  std::optional<std::string> fetch(SysClock::time_point now, std::stop_token stop) {
+  Result<void> fetch(SysClock::time_point now, std::stop_token stop) {
     HttpRequest session;
     session.method = "PUT";
     session.base_url = endpoint_;
@@ -108,7 +110,7 @@ class MetadataAuthorizer final : public Authorizer {
         observer_.on_token_expiry(static_cast<double>(parsed->second) / 1e6);
         log::info("got temporary keys from the metadata service",
                   {{"api", "metadata"}, {"expires_at", format_timestamp_us(parsed->second)}});
-        return std::nullopt;
+        return {};
       } else {
         error =
             "the security key answer has no credential.access, secret, securitytoken and "
@@ -119,7 +121,7 @@ class MetadataAuthorizer final : public Authorizer {
     next_attempt_ = now + kRetryAfterFailure;
     log::warn("could not get temporary keys from the metadata service",
               {{"api", "metadata"}, {"err", error}});
-    return error;
+    return unexpected(std::move(error));
   }
 
   static std::optional<std::pair<AkSk, std::int64_t>> parse(std::string_view body) {

@@ -145,8 +145,8 @@ void SwrClient::list_pages(PageSource& source, int in_flight, std::stop_token st
       call.has_token = false;
       call.sent =
           sync_job_request(endpoint_, *call.query.repository, call.query.offset, call.query.limit);
-      if (auto failure = authorize(call.sent, call.what, stop)) {
-        finish(tag, unexpected(std::move(*failure)));
+      if (auto authorized = authorize(call.sent, call.what, stop); !authorized) {
+        finish(tag, unexpected(std::move(authorized.error())));
         continue;
       }
       call.started = std::chrono::steady_clock::now();
@@ -275,7 +275,9 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
   Attempts attempts;
   while (true) {
     HttpRequest request = unsigned_request;
-    if (auto failure = authorize(request, what, stop)) return unexpected(std::move(*failure));
+    if (auto authorized = authorize(request, what, stop); !authorized) {
+      return unexpected(std::move(authorized.error()));
+    }
     if (!limiter_.acquire(stop)) {
       return unexpected(
           ApiFailure{std::string(what) + ": stopped while waiting for the rate limit", false});
@@ -291,21 +293,22 @@ SwrClient::Outcome SwrClient::call(std::string_view api, const HttpRequest& unsi
   }
 }
 
-std::optional<ApiFailure> SwrClient::authorize(HttpRequest& request, std::string_view what,
-                                               std::stop_token stop) {
+Result<void, ApiFailure> SwrClient::authorize(HttpRequest& request, std::string_view what,
+                                              std::stop_token stop) {
   {
     std::lock_guard lock(mutex_);
     if (clock_.now() < auth_blocked_until_) {
-      return ApiFailure{std::string(what) +
-                            ": not sent: the AK/SK signature was refused recently; waiting five "
-                            "minutes before trying again so the key pair is not locked",
-                        true};
+      return unexpected(ApiFailure{
+          std::string(what) + ": not sent: the AK/SK signature was refused recently; waiting five "
+                              "minutes before trying again so the key pair is not locked",
+          true});
     }
   }
-  if (auto failure = authorizer_.authorize(request, stop)) {
-    return ApiFailure{std::string(what) + ": " + failure->message, failure->refused};
+  if (auto authorized = authorizer_.authorize(request, stop); !authorized) {
+    const AuthorizeFailure& failure = authorized.error();
+    return unexpected(ApiFailure{std::string(what) + ": " + failure.message, failure.refused});
   }
-  return std::nullopt;
+  return {};
 }
 
 SwrClient::Verdict SwrClient::judge(std::string_view api, const HttpRequest& sent,

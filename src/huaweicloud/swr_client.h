@@ -66,8 +66,8 @@ class SwrClient final : public SyncJobApi, public DiscoveryApi {
   Outcome call(std::string_view api, const HttpRequest& unsigned_request, std::string_view what,
                std::stop_token stop);
   // Credentials on `request`, unless requests are paused or none can be had.
-  std::optional<ApiFailure> authorize(HttpRequest& request, std::string_view what,
-                                      std::stop_token stop);
+  Result<void, ApiFailure> authorize(HttpRequest& request, std::string_view what,
+                                     std::stop_token stop);
   Verdict judge(std::string_view api, const HttpRequest& sent, HttpResponse response,
                 Attempts& attempts, std::string_view what);
   static PageResult page_result(Outcome outcome, const std::string& what);

@@ -83,10 +83,10 @@ Result<std::shared_ptr<LiveWebConfig>, WebConfigError> LiveWebConfig::open(const
   return live;
 }
 
-std::optional<WebConfigError> LiveWebConfig::check(const std::string& path) {
+Result<void, WebConfigError> LiveWebConfig::check(const std::string& path) {
   Loaded loaded = load(path);
-  if (!loaded.active) return std::move(loaded.active.error());
-  return std::nullopt;
+  if (!loaded.active) return unexpected(std::move(loaded.active.error()));
+  return {};
 }
 
 std::shared_ptr<const ActiveWebConfig> LiveWebConfig::current() {

@@ -41,8 +41,8 @@ class LiveWebConfig {
   // Loads the file and builds its TLS context. The clock must outlive the object.
   static Result<std::shared_ptr<LiveWebConfig>, WebConfigError> open(const std::string& path,
                                                                      const Clock& clock);
-  // Loads once, for --check-config: the error, or nothing when the file is good.
-  static std::optional<WebConfigError> check(const std::string& path);
+  // Loads once, for --check-config: nothing when the file is good, or what is wrong with it.
+  static Result<void, WebConfigError> check(const std::string& path);
 
   // The config to use now; see the top of this file. Thread-safe.
   std::shared_ptr<const ActiveWebConfig> current();

@@ -108,8 +108,8 @@ RouteResponse Routes::answer(const RouteRequest& request) {
   if (request.path == "/-/reload" && options_.reload &&
       (request.method == "POST" || request.method == "PUT")) {
     response.close_connection = true;
-    if (auto error = options_.reload()) {
-      send(response, 500, kTextContentType, "failed to reload config: " + *error + "\n");
+    if (auto reloaded = options_.reload(); !reloaded) {
+      send(response, 500, kTextContentType, "failed to reload config: " + reloaded.error() + "\n");
     } else {
       send(response, 200, kTextContentType, "OK\n");
     }

@@ -67,14 +67,15 @@ class WebServer::Impl {
     if (wake_fd_ >= 0) ::close(wake_fd_);
   }
 
-  std::optional<std::string> bind_listener() {
+  Result<void> bind_listener() {
     const auto fail = [&](const std::string& why) {
-      return "cannot listen on " + options_.listen_address + ": " + why;
+      return unexpected("cannot listen on " + options_.listen_address + ": " + why);
     };
     if (wake_fd_ < 0) return fail("eventfd: " + errno_message(errno));
     const auto& path = options_.telemetry_path;
     if (path.empty() || path[0] != '/' || path == "/" || path.starts_with("/-/")) {
-      return "invalid telemetry path \"" + path + "\": must start with / and not be / or /-/...";
+      return unexpected("invalid telemetry path \"" + path +
+                        "\": must start with / and not be / or /-/...");
     }
     const auto address = parse_listen_address(options_.listen_address);
     if (!address) return fail("expected HOST:PORT, [IPV6]:PORT or :PORT");
@@ -87,7 +88,7 @@ class WebServer::Impl {
       const int bound = http_.bind(candidate, port);
       if (bound > 0) {
         port_ = bound;
-        return std::nullopt;
+        return {};
       }
     }
     return fail(bind_failure_reason(hosts.back(), port));
@@ -125,7 +126,7 @@ WebServer::WebServer(WebOptions options, std::function<Exposition()> exposition,
 
 WebServer::~WebServer() = default;
 
-std::optional<std::string> WebServer::bind() { return impl_->bind_listener(); }
+Result<void> WebServer::bind() { return impl_->bind_listener(); }
 
 int WebServer::port() const { return impl_->bound_port(); }
 

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <utility>
 
+#include "model/result.h"
+
 namespace swr::web {
 
 class LiveWebConfig;
@@ -52,7 +54,7 @@ struct WebOptions {
   std::size_t max_header_bytes = 8192;
   // When set (--web.enable-lifecycle), POST or PUT /-/reload calls it: nothing back means the
   // reload worked (200), a message means it was refused (500 with the message).
-  std::function<std::optional<std::string>()> reload;
+  std::function<Result<void>()> reload;
   // When set: TLS (if its tls_server_config enables it), basic auth on every path and the extra
   // response headers, as the file says at the time of each connection and request.
   std::shared_ptr<LiveWebConfig> web_config;
@@ -68,7 +70,7 @@ class WebServer {
 
   // Checks the options and binds the listening socket. On failure returns a message naming the
   // address and the reason (bad address, port in use, permission denied, ...).
-  std::optional<std::string> bind();
+  Result<void> bind();
   // The bound port, once bind() succeeded; 0 before.
   int port() const;
   // Serves until stop(); returns at once if stop() came first. Call after a successful bind().
