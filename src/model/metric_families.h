@@ -193,8 +193,8 @@ inline constexpr MetricFamilySpec kApiRequests{
     .name = "swr_exporter_api_requests_total",
     .type = MetricType::kCounter,
     .help =
-        "Requests to Huawei Cloud by call (sync_job, token, namespaces, repos) and HTTP status "
-        "(network for transport errors)",
+        "Requests to Huawei Cloud by call (sync_job, token, namespaces, repos, sync_repo, "
+        "metadata) and HTTP status (network for transport errors)",
     .labels = metric_labels::kApiCode};
 inline constexpr MetricFamilySpec kApiRequestDuration{
     .name = "swr_exporter_api_request_duration_seconds",
