@@ -1,6 +1,8 @@
 #include "metrics/snapshot_text.h"
 
+#include <cstdint>
 #include <initializer_list>
+#include <optional>
 
 #include "metrics/family_spec.h"
 #include "metrics/text_format.h"
@@ -168,18 +170,24 @@ void last_finished(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
   });
 }
 
-void oldest_pending(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
-  const std::string_view name = spec.name;
+// One gauge per destination: the time `at` gives it, where it has one.
+void destination_timestamps(const Snapshot& s, Writer& w, const MetricFamilySpec& spec, auto at) {
   append_family_header(w.out(), spec);
   std::string prefix;
   each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
-    if (!d.oldest_pending_created_us) return;
-    destination_prefix(prefix, name, repo, d);
+    const std::optional<std::int64_t> t = at(d);
+    if (!t) return;
+    destination_prefix(prefix, spec.name, repo, d);
     w.out() += prefix;
     w.out() += '}';
-    value_line(w.out(), seconds(*d.oldest_pending_created_us));
+    value_line(w.out(), seconds(*t));
     w.line_done();
   });
+}
+
+void oldest_pending(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
+  destination_timestamps(s, w, spec,
+                         [](const DestinationSummary& d) { return d.oldest_pending_created_us; });
 }
 
 void latest_job(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
@@ -212,15 +220,8 @@ void repository_up(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
 }
 
 void latest_job_created(const Snapshot& s, Writer& w, const MetricFamilySpec& spec) {
-  const std::string_view name = spec.name;
-  append_family_header(w.out(), spec);
-  std::string prefix;
-  each_destination(s, [&](const RepositoryState& repo, const DestinationSummary& d) {
-    destination_prefix(prefix, name, repo, d);
-    w.out() += prefix;
-    w.out() += '}';
-    value_line(w.out(), seconds(d.latest_created_us));
-    w.line_done();
+  destination_timestamps(s, w, spec, [](const DestinationSummary& d) {
+    return std::optional<std::int64_t>(d.latest_created_us);
   });
 }
 
